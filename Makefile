@@ -1,0 +1,47 @@
+# govdata — the two commands are `make run` (main job) and `make test` (whole suite).
+SHELL := /bin/bash
+PY ?= python3
+UV := $(PY) -m uv
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run up stop test lint bench bench-classify clean
+
+install: $(STAMP)
+
+# Installs what the project needs on a fresh machine: uv, PostgreSQL server binaries, the locked venv.
+$(STAMP): pyproject.toml uv.lock
+	@$(PY) -m uv --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+		{ echo "installing PostgreSQL server binaries (Debian package postgresql)"; \
+		  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+	$(UV) sync --frozen --python $(PY)
+	@touch $(STAMP)
+
+run: $(STAMP)  ## the main job: embedded PostgreSQL + demo departments through Airflow
+	$(BIN)/govdata run
+
+up: $(STAMP)  ## Airflow UI on localhost:8080 with the demo
+	$(BIN)/govdata up
+
+stop: $(STAMP)  ## stop what run/up started
+	$(BIN)/govdata stop
+
+test: $(STAMP)  ## the whole test suite (starts its own PostgreSQL)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check plugins dags tests bench
+	@if ls dbt_project/models >/dev/null 2>&1; then $(BIN)/sqlfluff lint dbt_project/models; fi
+
+bench: $(STAMP)  ## crawl throughput vs a plain COPY round trip (SCALE=5 by default)
+	$(BIN)/python bench/bench_crawl.py --scale $${SCALE:-5}
+
+bench-classify: $(STAMP)  ## classification precision/recall and columns/s vs plain Presidio
+	$(BIN)/python bench/bench_classify.py
+
+clean:
+	$(BIN)/govdata stop || true
+	rm -rf .local

@@ -1,0 +1,1 @@
+"""govdata: public-data governance pipelines."""

@@ -1,0 +1,89 @@
+"""Airflow's configuration for the embedded platform, as environment variables for its processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from govdata import config
+
+ADMIN_USER = "admin"
+
+
+def airflow_home() -> Path:
+    """AIRFLOW_HOME of the embedded platform (``AIRFLOW_HOME`` overrides)."""
+    env = os.environ.get("AIRFLOW_HOME")
+    return Path(env) if env else config.local_dir() / "airflow"
+
+
+def _secret(name: str) -> str:
+    """A random secret generated once per installation and kept under AIRFLOW_HOME."""
+    path = airflow_home() / f".{name}"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def admin_password() -> str:
+    """The UI password of the admin user, kept in the simple auth manager's password file."""
+    path = airflow_home() / "simple_auth_manager_passwords.json"
+    if path.exists():
+        users = json.loads(path.read_text() or "{}")
+        if ADMIN_USER in users:
+            return users[ADMIN_USER]
+    password = secrets.token_urlsafe(12)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({ADMIN_USER: password}))
+    path.chmod(0o600)
+    return password
+
+
+def metadata_db_url() -> str:
+    """SQLAlchemy URL of Airflow's metadata DB: on the warehouse's server unless configured otherwise."""
+    env = os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
+    if env:
+        return env
+    url = config.database_url(config.load_platform().airflow_db)
+    return url.replace("postgresql://", "postgresql+psycopg2://", 1)
+
+
+def airflow_environment(api_port: int = 8080) -> dict[str, str]:
+    """Environment for `airflow` commands: PostgreSQL metadata DB, LocalExecutor, our dags/ and plugins/."""
+    root = config.project_root()
+    home = airflow_home()
+    home.mkdir(parents=True, exist_ok=True)
+    warehouse = config.warehouse_url()
+    env = {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_db_url(),
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(root / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(root / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "AIRFLOW__CORE__PARALLELISM": "8",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "simple_auth_manager_passwords.json"),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
+        "AIRFLOW__API__PORT": str(api_port),
+        "AIRFLOW__API__BASE_URL": f"http://localhost:{api_port}",
+        "AIRFLOW__API_AUTH__JWT_SECRET": _secret("jwt_secret"),
+        "AIRFLOW__API__SECRET_KEY": _secret("api_secret_key"),
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+        # the warehouse as an Airflow connection, for hooks and Cosmos profiles
+        "AIRFLOW_CONN_GOVDATA_WAREHOUSE": warehouse.replace("postgresql://", "postgres://", 1),
+        "GOVDATA_HOME": str(root),
+        "GOVDATA_DATABASE_URL": warehouse,
+        "GOVDATA_LOCAL_DIR": str(config.local_dir()),
+        "GOVDATA_DEMO_DIR": str(config.demo_dir()),
+        "GOVDATA_CONFIG_DIR": str(config.config_dir()),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(root / "plugins"), os.environ.get("PYTHONPATH")])),
+    }
+    return env

@@ -1,0 +1,1 @@
+"""Subcommands of the govdata CLI that are not owned by one stage."""

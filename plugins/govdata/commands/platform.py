@@ -1,0 +1,355 @@
+"""Platform subcommands: embedded PostgreSQL, demo data, the main job (`run`), the Airflow UI (`up`), `stop`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from govdata import config
+from govdata.cli import CommandError
+
+#: The pipelines `govdata run` runs, in data-flow order; later stages append themselves here.
+MAIN_JOB_DAGS = ("crawl_departments",)
+
+AIRFLOW_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+
+
+def _embedded() -> bool:
+    return "GOVDATA_DATABASE_URL" not in os.environ
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def start_database() -> None:
+    """Start the embedded cluster (unless an external one is configured) and create our databases."""
+    from govdata.embedded_pg import EmbeddedPgError, default_cluster
+
+    platform = config.load_platform()
+    if not _embedded():
+        _say(f"• PostgreSQL: external ({_redacted(config.warehouse_url())})")
+        return
+    cluster = default_cluster()
+    try:
+        was_running = cluster.is_running()
+        cluster.start()
+        for db in (platform.warehouse_db, platform.airflow_db):
+            cluster.ensure_database(db)
+    except EmbeddedPgError as exc:
+        raise CommandError(str(exc)) from exc
+    state = "already running" if was_running else "started"
+    _say(f"• PostgreSQL {state}: 127.0.0.1:{cluster.port} (data in {cluster.data_dir})")
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def build_demo_if_needed(rebuild: bool, scale: float) -> None:
+    """Load the demo departmental systems unless they are already there with the same scale."""
+    import json
+
+    from govdata.demo import build_demo
+
+    manifest_path = config.demo_dir() / "manifest.json"
+    if manifest_path.exists() and not rebuild:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest.get("scale") == scale and _demo_databases_exist(manifest):
+            _say(f"• Demo departments already loaded ({manifest_path}); `govdata demo` rebuilds them")
+            return
+    started = time.monotonic()
+    manifest = build_demo(config.server_url(), config.demo_dir(), scale=scale)
+    tables = sum(len(d["tables"]) for d in manifest["departments"].values())
+    rows = sum(t["row_count"] for d in manifest["departments"].values() for t in d["tables"])
+    _say(
+        f"• Demo departments loaded: {len(manifest['departments'])} departments, {tables} tables/files, "
+        f"{rows:,} rows in {time.monotonic() - started:.0f}s (manifest: {manifest_path})"
+    )
+
+
+def _demo_databases_exist(manifest: dict) -> bool:
+    from govdata import warehouse
+
+    wanted = {d["database"] for d in manifest["departments"].values() if d.get("database")}
+    with warehouse.connect(config.database_url("postgres"), autocommit=True) as conn:
+        have = {r[0] for r in conn.execute("select datname from pg_database")}
+    return wanted <= have
+
+
+def airflow(*args: str, capture: bool = False, log_file: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run an `airflow` command with the platform's environment."""
+    from govdata.airflow_env import airflow_environment
+
+    env = {**os.environ, **airflow_environment(_api_port())}
+    cmd = [str(Path(sys.executable).with_name("airflow")), *args]
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        with log_file.open("w", encoding="utf-8") as fh:
+            return subprocess.run(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, text=True)
+    return subprocess.run(cmd, env=env, capture_output=capture, text=True)
+
+
+def _api_port() -> int:
+    return int(os.environ.get("GOVDATA_AIRFLOW_PORT", "8080"))
+
+
+def _logs_dir() -> Path:
+    path = config.local_dir() / "logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def migrate_airflow() -> None:
+    """Create or upgrade Airflow's metadata DB (idempotent)."""
+    log_file = _logs_dir() / "airflow-db-migrate.log"
+    started = time.monotonic()
+    proc = airflow("db", "migrate", log_file=log_file)
+    if proc.returncode != 0:
+        raise CommandError(f"airflow db migrate failed; see {log_file}:\n{_tail(log_file)}")
+    _say(f"• Airflow metadata DB ready ({time.monotonic() - started:.0f}s)")
+
+
+def _tail(path: Path, lines: int = 25) -> str:
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+
+def run_dag(dag_id: str, logical_date: datetime) -> bool:
+    """Run a DAG through Airflow (recorded in the metadata DB, visible in the UI)."""
+    from govdata.airflow_env import airflow_environment
+
+    log_file = _logs_dir() / f"{dag_id}.log"
+    env = {**os.environ, **airflow_environment(_api_port())}
+    started = time.monotonic()
+    with log_file.open("w", encoding="utf-8") as fh:
+        proc = subprocess.run(
+            [sys.executable, "-m", "govdata.commands.run_dag", dag_id, logical_date.isoformat()],
+            env=env, stdout=fh, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    ok = proc.returncode == 0
+    _say(f"• DAG {dag_id}: {'success' if ok else 'FAILED'} in {time.monotonic() - started:.0f}s (log: {log_file})")
+    if not ok:
+        alerts = [line for line in log_file.read_text(encoding="utf-8", errors="replace").splitlines()
+                  if "[govdata alert]" in line or "GOVDATA_DAG_STATE" in line]  # fmt: skip
+        for line in alerts[-10:] or _tail(log_file).splitlines():
+            _say(f"    {line.strip()[:400]}")
+    return ok
+
+
+def cmd_pg(args: argparse.Namespace) -> int:
+    """`govdata pg start|stop|status|url`."""
+    from govdata.embedded_pg import default_cluster
+
+    cluster = default_cluster()
+    if args.action == "start":
+        start_database()
+    elif args.action == "stop":
+        _say("stopped" if cluster.stop() else "not running")
+    elif args.action == "status":
+        running = cluster.is_running()
+        _say(f"{'running' if running else 'stopped'}: {cluster.data_dir} port {cluster.port}")
+        return 0 if running else 3
+    else:
+        _say(config.warehouse_url())
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """`govdata demo [--scale N]`: (re)build the demo departmental systems."""
+    start_database()
+    build_demo_if_needed(rebuild=True, scale=args.scale)
+    return 0
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    """`govdata crawl [--department CODE]`: crawl outside Airflow (for staff checking one department)."""
+    from govdata.crawl.report import format_summary, run_summary
+    from govdata.crawl.run import CrawlIncomplete, DepartmentUnavailable, crawl_department
+
+    departments = config.load_departments()
+    chosen = [departments.get(args.department)] if args.department else departments.departments
+    run_id = f"cli__{datetime.now(tz=ZoneInfo('Asia/Shanghai')).isoformat(timespec='seconds')}"
+    failed = 0
+    for dept in chosen:
+        try:
+            crawl_department(dept, run_id=run_id)
+        except (DepartmentUnavailable, CrawlIncomplete) as exc:
+            failed += 1
+            print(f"error: {exc}", file=sys.stderr)
+    for line in format_summary(run_summary(run_id)):
+        _say(line)
+    return 1 if failed else 0
+
+
+def _today_midnight() -> datetime:
+    now = datetime.now(tz=ZoneInfo("Asia/Shanghai"))
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The main job: database, demo, Airflow metadata DB, every pipeline through Airflow, a summary."""
+    _say("govdata — 公共数据治理 main job")
+    start_database()
+    if args.demo:
+        build_demo_if_needed(rebuild=args.rebuild_demo, scale=args.scale)
+    migrate_airflow()
+    logical_date = _today_midnight()
+    ok = True
+    for dag_id in MAIN_JOB_DAGS:
+        ok = run_dag(dag_id, logical_date) and ok
+    print_summary()
+    return 0 if ok else 1
+
+
+def print_summary() -> None:
+    """What was crawled, where the results are, and how to see the runs in the Airflow UI."""
+    from govdata.crawl.report import format_summary, run_summary
+
+    _say("\n采集 crawl (latest run per department):")
+    for line in format_summary(run_summary()):
+        _say(f"  {line}")
+    _say("\nResults:")
+    _say(f"  warehouse: {_redacted(config.warehouse_url())}")
+    _say("    raw_<department>.*   snapshots of every table and file")
+    _say("    meta.crawl_run, meta.harvested_table, meta.harvested_column, meta.schema_change, meta.crawl_error")
+    _say(f"  demo manifest: {config.demo_dir() / 'manifest.json'}")
+    _say(f"  logs: {config.local_dir() / 'logs'}")
+    _say(
+        f"\nAirflow UI: `make up`, then http://localhost:{_api_port()} (the runs above are there); "
+        "`make stop` stops all."
+    )
+
+
+def _pid_dir() -> Path:
+    from govdata.airflow_env import airflow_home
+
+    path = airflow_home() / "run"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def _running_components() -> dict[str, int]:
+    running = {}
+    for pid_file in _pid_dir().glob("*.pid"):
+        try:
+            pid = int(pid_file.read_text())
+        except ValueError:
+            continue
+        if _alive(pid):
+            running[pid_file.stem] = pid
+        else:
+            pid_file.unlink()
+    return running
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """Start the Airflow UI, scheduler, DAG processor and triggerer in the background."""
+    from govdata.airflow_env import ADMIN_USER, admin_password, airflow_environment
+
+    start_database()
+    migrate_airflow()
+    password = admin_password()
+    env = {**os.environ, **airflow_environment(_api_port())}
+    running = _running_components()
+    airflow_bin = str(Path(sys.executable).with_name("airflow"))
+    for component in AIRFLOW_COMPONENTS:
+        if component in running:
+            _say(f"• {component} already running (pid {running[component]})")
+            continue
+        cmd = [airflow_bin, component] + (["--port", str(_api_port())] if component == "api-server" else [])
+        log_file = _logs_dir() / f"airflow-{component}.log"
+        with log_file.open("a", encoding="utf-8") as fh:
+            proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+        (_pid_dir() / f"{component}.pid").write_text(str(proc.pid))
+        _say(f"• {component} started (pid {proc.pid}, log {log_file})")
+    url = f"http://localhost:{_api_port()}"
+    deadline = time.monotonic() + args.timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=2) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise CommandError(f"the Airflow API server did not answer on {url} in {args.timeout}s; see {_logs_dir()}")
+        time.sleep(1)
+    _say(f"\nAirflow UI: {url}\n  login: {ADMIN_USER} / {password}\n`make stop` stops Airflow and PostgreSQL.")
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    """Stop the Airflow components started by `up`, then the embedded PostgreSQL."""
+    from govdata.embedded_pg import default_cluster
+
+    for component, pid in _running_components().items():
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue
+        for _ in range(100):
+            if not _alive(pid):
+                break
+            time.sleep(0.1)
+        else:
+            os.killpg(pid, signal.SIGKILL)
+        (_pid_dir() / f"{component}.pid").unlink(missing_ok=True)
+        _say(f"• {component} stopped")
+    if _embedded():
+        _say("• PostgreSQL stopped" if default_cluster().stop() else "• PostgreSQL was not running")
+    return 0
+
+
+def cmd_airflow(args: argparse.Namespace) -> int:
+    """`govdata airflow ARGS…`: the airflow CLI with the platform's environment."""
+    return airflow(*args.args).returncode
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the platform subcommands."""
+    p = subparsers.add_parser("pg", help="embedded PostgreSQL: start, stop, status, url")
+    p.add_argument("action", choices=["start", "stop", "status", "url"])
+    p.set_defaults(func=cmd_pg)
+
+    p = subparsers.add_parser("demo", help="(re)build the demo departmental systems")
+    p.add_argument("--scale", type=float, default=1.0, help="multiply row counts (1 ≈ 200k rows)")
+    p.set_defaults(func=cmd_demo)
+
+    p = subparsers.add_parser("crawl", help="crawl departments now, outside Airflow")
+    p.add_argument("--department", help="department code (default: all)")
+    p.set_defaults(func=cmd_crawl)
+
+    p = subparsers.add_parser("run", help="the main job: every pipeline through Airflow on the embedded default")
+    p.add_argument("--no-demo", dest="demo", action="store_false", help="do not load the demo departments")
+    p.add_argument("--rebuild-demo", action="store_true", help="rebuild the demo departments first")
+    p.add_argument("--scale", type=float, default=1.0, help="demo scale when (re)building it")
+    p.set_defaults(func=cmd_run)
+
+    p = subparsers.add_parser("up", help="start the Airflow UI, scheduler and DAG processor in the background")
+    p.add_argument("--timeout", type=int, default=180)
+    p.set_defaults(func=cmd_up)
+
+    p = subparsers.add_parser("stop", help="stop what `run` and `up` started")
+    p.set_defaults(func=cmd_stop)
+
+    p = subparsers.add_parser("airflow", help="run the airflow CLI with the platform's environment")
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_airflow)

@@ -1,0 +1,247 @@
+"""Paths, connection settings and the pydantic models of the YAML files in config/."""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+UpdateCycle = Literal["实时", "每日", "每周", "每月", "每季度", "每年", "不定期"]
+
+#: Days after which a table with the given update cycle counts as stale.
+CYCLE_DAYS: dict[str, int | None] = {
+    "实时": 1,
+    "每日": 1,
+    "每周": 7,
+    "每月": 31,
+    "每季度": 92,
+    "每年": 366,
+    "不定期": None,
+}
+
+
+def project_root() -> Path:
+    """The folder holding config/, dags/ and .local/ (``GOVDATA_HOME`` overrides)."""
+    env = os.environ.get("GOVDATA_HOME")
+    if env:
+        return Path(env).resolve()
+    return Path(__file__).resolve().parents[2]
+
+
+def config_dir() -> Path:
+    """Folder of the YAML files staff edit (``GOVDATA_CONFIG_DIR`` overrides)."""
+    env = os.environ.get("GOVDATA_CONFIG_DIR")
+    return Path(env).resolve() if env else project_root() / "config"
+
+
+def local_dir() -> Path:
+    """Ignored folder for the embedded PostgreSQL, demo data and Airflow home."""
+    env = os.environ.get("GOVDATA_LOCAL_DIR")
+    return Path(env).resolve() if env else project_root() / ".local"
+
+
+def demo_dir() -> Path:
+    """Where the demo departments' drop folders and the manifest are written."""
+    env = os.environ.get("GOVDATA_DEMO_DIR")
+    return Path(env).resolve() if env else local_dir() / "demo"
+
+
+def pg_port() -> int:
+    """Port of the embedded PostgreSQL (``GOVDATA_PG_PORT`` overrides config/govdata.yaml)."""
+    env = os.environ.get("GOVDATA_PG_PORT")
+    if env:
+        return int(env)
+    return load_platform().embedded_pg.port
+
+
+def warehouse_url() -> str:
+    """SQLAlchemy URL of the warehouse: ``GOVDATA_DATABASE_URL`` or the embedded cluster."""
+    env = os.environ.get("GOVDATA_DATABASE_URL")
+    if env:
+        return env
+    platform = load_platform()
+    return f"postgresql://{platform.embedded_pg.user}@127.0.0.1:{pg_port()}/{platform.warehouse_db}"
+
+
+def server_url() -> str:
+    """The warehouse URL without its database: base for the demo departments' databases."""
+    return warehouse_url().rsplit("/", 1)[0]
+
+
+def database_url(database: str) -> str:
+    """A URL for another database on the warehouse's server."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(warehouse_url()).set(database=database).render_as_string(hide_password=False)
+
+
+_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
+
+
+def expand(value: str) -> str:
+    """Expand ``${VAR}`` from the environment; GOVDATA_SERVER_URL and GOVDATA_DEMO_DIR have defaults."""
+    defaults = {"GOVDATA_SERVER_URL": server_url, "GOVDATA_DEMO_DIR": lambda: str(demo_dir())}
+
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in os.environ:
+            return os.environ[name]
+        if name in defaults:
+            return defaults[name]()
+        raise KeyError(f"environment variable {name} is not set (used in config: {value!r})")
+
+    return _VAR.sub(sub, value)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EmbeddedPg(_Model):
+    """The private PostgreSQL cluster that `make run` starts."""
+
+    port: int = 55432
+    user: str = "govdata"
+
+
+class CrawlSettings(_Model):
+    """Retries and batch sizes of the crawl."""
+
+    retries: int = 2
+    retry_delay_seconds: int = 300
+    connect_timeout_seconds: int = 10
+
+
+class Platform(_Model):
+    """config/govdata.yaml: platform-wide settings."""
+
+    embedded_pg: EmbeddedPg = EmbeddedPg()
+    warehouse_db: str = "govdata"
+    airflow_db: str = "airflow"
+    crawl: CrawlSettings = CrawlSettings()
+
+
+class Contact(_Model):
+    """Who answers for a department's data (责任人)."""
+
+    name: str
+    email: str
+    phone: str | None = None
+
+
+class DatabaseSource(_Model):
+    """A departmental database reached through SQLAlchemy."""
+
+    url: str
+    schemas: list[str] = ["public"]
+
+    def expanded_url(self) -> str:
+        """The URL with ``${VAR}`` references filled in."""
+        return expand(self.url)
+
+
+class TableSpec(_Model):
+    """What a department declares about one of its tables or files."""
+
+    name: str
+    title: str | None = None
+    update_cycle: UpdateCycle = "不定期"
+    update_column: str | None = None
+
+
+class DutyItem(_Model):
+    """A data item that a duty collects, and where the department keeps it."""
+
+    item: str
+    table: str | None = None
+    column: str | None = None
+
+
+class Duty(_Model):
+    """A 履职事项 and the data items it collects."""
+
+    name: str
+    items: list[DutyItem]
+
+
+class Department(_Model):
+    """One 数源部门 as declared in config/departments.yaml."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
+    name: str
+    short_name: str
+    org_code: str
+    contact: Contact
+    database: DatabaseSource | None = None
+    drop_folder: str | None = None
+    tables: list[TableSpec] = []
+    duties: list[Duty] = []
+
+    @model_validator(mode="after")
+    def _has_a_source(self) -> Department:
+        if self.database is None and self.drop_folder is None:
+            raise ValueError(f"department {self.code} ({self.name}) has neither database nor drop_folder")
+        return self
+
+    @property
+    def raw_schema(self) -> str:
+        """Warehouse schema holding this department's snapshots."""
+        return f"raw_{self.code}"
+
+    @property
+    def label(self) -> str:
+        """Human-readable name for logs and the Airflow UI."""
+        return f"{self.name} ({self.code})"
+
+    def drop_path(self) -> Path | None:
+        """The drop folder with ``${VAR}`` filled in."""
+        return Path(expand(self.drop_folder)) if self.drop_folder else None
+
+    def table_spec(self, name: str) -> TableSpec | None:
+        """The declared spec of a table or file, if any."""
+        return next((t for t in self.tables if t.name == name), None)
+
+
+class Departments(_Model):
+    """config/departments.yaml."""
+
+    departments: list[Department]
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> Departments:
+        codes = [d.code for d in self.departments]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(f"duplicate department codes: {dupes}")
+        return self
+
+    def get(self, code: str) -> Department:
+        """The department with this code, or a KeyError naming the known codes."""
+        for dept in self.departments:
+            if dept.code == code:
+                return dept
+        raise KeyError(f"unknown department {code!r}; known: {[d.code for d in self.departments]}")
+
+
+def _read_yaml(name: str) -> dict:
+    path = config_dir() / name
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+@lru_cache(maxsize=1)
+def load_platform() -> Platform:
+    """config/govdata.yaml, validated."""
+    return Platform.model_validate(_read_yaml("govdata.yaml"))
+
+
+def load_departments() -> Departments:
+    """config/departments.yaml, validated (read fresh: staff edit it between runs)."""
+    return Departments.model_validate(_read_yaml("departments.yaml"))

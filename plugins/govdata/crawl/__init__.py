@@ -1,0 +1,1 @@
+"""Crawl stage: harvest departmental metadata into meta.* and snapshot data into raw_<dept>.*."""

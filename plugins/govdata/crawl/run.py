@@ -1,0 +1,360 @@
+"""Crawl one department: harvest metadata, record schema changes, snapshot every table, log the run."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from govdata import warehouse
+from govdata.crawl.harvest import HarvestedTable, harvest_database, harvest_file_table
+from govdata.crawl.snapshot import snapshot_table
+from govdata.files import FileReadError, iter_drop_folder, read_tabular
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from govdata.config import Department
+
+log = logging.getLogger(__name__)
+
+SCHEMA_SQL = Path(__file__).with_name("schema.sql")
+
+
+class DepartmentUnavailable(RuntimeError):
+    """A department's system cannot be reached; the message names the department."""
+
+
+class CrawlIncomplete(RuntimeError):
+    """Some of a department's database tables could not be copied; the others were."""
+
+
+@dataclass
+class CrawlError:
+    """One source that could not be crawled."""
+
+    source_kind: str
+    source_name: str
+    error_type: str
+    message: str
+    column_name: str | None = None
+
+
+@dataclass
+class CrawlSummary:
+    """What a department's crawl did, returned to Airflow (XCom) and printed by the CLI."""
+
+    department_code: str
+    department_name: str
+    crawl_run_id: int
+    status: str
+    tables: int = 0
+    rows_copied: int = 0
+    row_count: int = 0
+    schema_changes: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+
+def ensure_meta_schema(wh: psycopg.Connection) -> None:
+    """Create the meta.* tables if missing (idempotent DDL), serialised across parallel crawls."""
+    with wh.transaction():
+        wh.execute("select pg_advisory_xact_lock(hashtext('govdata.meta.schema'))")
+        wh.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+
+
+def _start_run(wh: psycopg.Connection, dept: Department, run_id: str, logical_date: datetime | None) -> int:
+    """Open (or reopen, for a retry of the same run) the crawl_run row; clear a previous attempt's rows."""
+    with wh.transaction():
+        crawl_run_id = wh.execute(
+            """
+            insert into meta.crawl_run (department_code, run_id, logical_date)
+            values (%s, %s, %s)
+            on conflict (department_code, run_id) do update
+              set started_at = now(), finished_at = null, status = 'running', error_message = null,
+                  logical_date = excluded.logical_date
+            returning crawl_run_id
+            """,
+            (dept.code, run_id, logical_date),
+        ).fetchone()[0]
+        for child in ("harvested_column", "harvested_table", "schema_change", "crawl_error"):
+            wh.execute(f"delete from meta.{child} where crawl_run_id = %s", (crawl_run_id,))
+    return crawl_run_id
+
+
+def _finish_run(wh: psycopg.Connection, crawl_run_id: int, summary: CrawlSummary, error: str | None = None) -> None:
+    wh.execute(
+        """
+        update meta.crawl_run
+        set finished_at = now(), status = %s, tables_harvested = %s, rows_copied = %s, error_message = %s
+        where crawl_run_id = %s
+        """,
+        (summary.status, summary.tables, summary.rows_copied, error, crawl_run_id),
+    )
+
+
+def _record_errors(wh: psycopg.Connection, dept: Department, crawl_run_id: int, errors: list[CrawlError]) -> None:
+    if not errors:
+        return
+    warehouse.copy_rows(
+        wh, "meta", "crawl_error",
+        ["crawl_run_id", "department_code", "source_kind", "source_name", "column_name", "error_type", "message"],
+        [(crawl_run_id, dept.code, e.source_kind, e.source_name, e.column_name, e.error_type, e.message)
+         for e in errors],
+    )  # fmt: skip
+
+
+def _record_harvest(wh: psycopg.Connection, dept: Department, crawl_run_id: int, tables: list[HarvestedTable]) -> None:
+    with wh.transaction():
+        warehouse.copy_rows(
+            wh, "meta", "harvested_table",
+            ["crawl_run_id", "department_code", "source_name", "source_kind", "source_schema", "source_table",
+             "file_name", "sheet_name", "file_encoding", "table_comment", "primary_key", "update_column",
+             "raw_schema", "raw_table", "row_count", "last_modified_at", "snapshot_mode", "rows_copied"],
+            [(crawl_run_id, dept.code, t.source_name, t.source_kind, t.source_schema, t.source_table,
+              t.file_name, t.sheet_name, t.file_encoding, t.comment, t.primary_key, t.update_column,
+              dept.raw_schema, t.raw_table, t.row_count, t.last_modified_at, t.snapshot_mode, t.rows_copied)
+             for t in tables],
+        )  # fmt: skip
+        warehouse.copy_rows(
+            wh, "meta", "harvested_column",
+            ["crawl_run_id", "department_code", "source_name", "column_name", "ordinal_position", "data_type",
+             "is_nullable", "column_comment", "is_primary_key"],
+            [(crawl_run_id, dept.code, t.source_name, c.name, c.ordinal, c.data_type, c.nullable, c.comment,
+              c.is_primary_key) for t in tables for c in t.columns],
+        )  # fmt: skip
+
+
+def _record_schema_changes(
+    wh: psycopg.Connection, dept: Department, crawl_run_id: int, failed_sources: set[str]
+) -> int:
+    """Diff this run's harvest against the department's previous completed run; returns the count."""
+    previous = wh.execute(
+        """
+        select max(crawl_run_id) from meta.crawl_run
+        where department_code = %s and crawl_run_id < %s and status in ('success', 'partial')
+        """,
+        (dept.code, crawl_run_id),
+    ).fetchone()[0]
+    if previous is None:
+        return 0  # first crawl: the baseline, nothing to compare with
+    # sources that failed to read this time are not "dropped": we just could not see them
+    cur = wh.execute(
+        """
+        with prev_t as (select source_name from meta.harvested_table where crawl_run_id = %(prev)s),
+             cur_t as (select source_name from meta.harvested_table where crawl_run_id = %(cur)s),
+             prev_c as (select source_name, column_name, data_type from meta.harvested_column
+                        where crawl_run_id = %(prev)s),
+             cur_c as (select source_name, column_name, data_type from meta.harvested_column
+                       where crawl_run_id = %(cur)s),
+             changes as (
+                select source_name, null::text as column_name, 'table_added' as change_type,
+                       null::text as old_value, null::text as new_value
+                from cur_t where source_name not in (select source_name from prev_t)
+                union all
+                select source_name, null, 'table_dropped', null, null
+                from prev_t where source_name not in (select source_name from cur_t)
+                  and source_name <> all(%(failed)s)
+                union all
+                select c.source_name, c.column_name, 'column_added', null, c.data_type
+                from cur_c c join prev_t using (source_name)
+                where not exists (select 1 from prev_c p where p.source_name = c.source_name
+                                  and p.column_name = c.column_name)
+                union all
+                select p.source_name, p.column_name, 'column_dropped', p.data_type, null
+                from prev_c p join cur_t using (source_name)
+                where not exists (select 1 from cur_c c where c.source_name = p.source_name
+                                  and c.column_name = p.column_name)
+                union all
+                select c.source_name, c.column_name, 'type_changed', p.data_type, c.data_type
+                from cur_c c join prev_c p using (source_name, column_name)
+                where c.data_type <> p.data_type
+             )
+        insert into meta.schema_change
+            (crawl_run_id, previous_crawl_run_id, department_code, source_name, column_name,
+             change_type, old_value, new_value)
+        select %(cur)s, %(prev)s, %(dept)s, source_name, column_name, change_type, old_value, new_value
+        from changes
+        """,
+        {"prev": previous, "cur": crawl_run_id, "dept": dept.code, "failed": sorted(failed_sources)},
+    )
+    return cur.rowcount
+
+
+def _harvest_files(dept: Department, errors: list[CrawlError]) -> list[HarvestedTable]:
+    folder = dept.drop_path()
+    assert folder is not None
+    if not folder.is_dir():
+        errors.append(
+            CrawlError("file", str(folder), "drop_folder_missing", f"{dept.label}: drop folder {folder} does not exist")
+        )
+        return []
+    tables = []
+    for path in iter_drop_folder(folder):
+        try:
+            file_tables = read_tabular(path)
+        except FileReadError as exc:
+            log.warning("%s: skipped file: %s", dept.label, exc)
+            errors.append(CrawlError("file", path.name, "malformed_file", f"{dept.label}: {exc}"))
+            continue
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+        for ft in file_tables:
+            table = harvest_file_table(ft)
+            table.last_modified_at = mtime
+            tables.append(table)
+    return tables
+
+
+def _connect_source(dept: Department) -> tuple[psycopg.Connection, list[HarvestedTable]]:
+    import psycopg
+    import sqlalchemy.exc
+
+    assert dept.database is not None
+    url = dept.database.expanded_url()
+    try:
+        eng = warehouse.engine(url)
+        try:
+            tables = harvest_database(dept, eng, dept.database.schemas)
+        finally:
+            eng.dispose()
+        conn = warehouse.connect(url, autocommit=True)
+    except (sqlalchemy.exc.OperationalError, psycopg.OperationalError) as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise DepartmentUnavailable(f"{dept.label}: cannot reach its database {_redact(url)}: {reason}") from exc
+    return conn, tables
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _copy_error(dept: Department, table: HarvestedTable, exc: Exception) -> CrawlError:
+    diag = getattr(exc, "diag", None)
+    column = getattr(diag, "column_name", None) if diag else None
+    context = (getattr(diag, "context", None) or "") if diag else ""
+    where = f", column {column!r}" if column else ""
+    detail = f" ({context.strip()})" if context else ""
+    message = f"{dept.label}: table {table.source_name!r}{where}: {str(exc).strip()}{detail}"
+    return CrawlError(table.source_kind, table.source_name, "copy_failed", message, column_name=column)
+
+
+def crawl_department(dept: Department, run_id: str, logical_date: datetime | None = None) -> CrawlSummary:
+    """Crawl one department end to end; raises DepartmentUnavailable or CrawlIncomplete on failure.
+
+    Idempotent per ``run_id``: a retry replaces the previous attempt's metadata, and snapshots are
+    full replacements or merges by primary key, so nothing is duplicated.
+    """
+    from psycopg import sql
+
+    errors: list[CrawlError] = []
+    db_failures: list[CrawlError] = []
+    with warehouse.connect(autocommit=True) as wh:
+        ensure_meta_schema(wh)
+        wh.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(dept.raw_schema)))
+        crawl_run_id = _start_run(wh, dept, run_id, logical_date)
+        summary = CrawlSummary(dept.code, dept.name, crawl_run_id, status="running")
+        source: psycopg.Connection | None = None
+        try:
+            tables: list[HarvestedTable] = []
+            if dept.database is not None:
+                source, tables = _connect_source(dept)
+            if dept.drop_folder is not None:
+                tables += _tables_without_clashes(dept, tables, _harvest_files(dept, errors), errors)
+            summary.tables = len(tables)
+            state = {
+                r[0]: (r[1], r[2])
+                for r in wh.execute(
+                    "select source_name, column_signature, watermark from meta.snapshot_state"
+                    " where department_code = %s",
+                    (dept.code,),
+                )
+            }
+            for table in tables:
+                signature, watermark = state.get(table.source_name, (None, None))
+                try:
+                    result = snapshot_table(source, wh, dept.raw_schema, table, signature, watermark)
+                except Exception as exc:  # one table's failure must not stop the others
+                    if isinstance(exc, DepartmentUnavailable):
+                        raise
+                    error = _copy_error(dept, table, exc)
+                    log.error("%s", error.message)
+                    errors.append(error)
+                    table.row_count, table.snapshot_mode = None, "failed"
+                    continue
+                table.row_count, table.snapshot_mode, table.rows_copied = (
+                    result.row_count,
+                    result.mode,
+                    result.rows_copied,
+                )
+                if table.source_kind == "database":
+                    table.last_modified_at = result.watermark
+                summary.rows_copied += result.rows_copied
+                summary.row_count += result.row_count
+                _save_state(wh, dept, crawl_run_id, table, result.watermark, result.row_count)
+                log.info(
+                    "%s: %s → %s.%s: %s rows (%s, %s copied)", dept.short_name, table.source_name,
+                    dept.raw_schema, table.raw_table, f"{result.row_count:,}", result.mode, f"{result.rows_copied:,}",
+                )  # fmt: skip
+            _record_harvest(wh, dept, crawl_run_id, tables)
+            failed = {e.source_name for e in errors}
+            summary.schema_changes = _record_schema_changes(wh, dept, crawl_run_id, failed)
+            _record_errors(wh, dept, crawl_run_id, errors)
+            summary.errors = [asdict(e) for e in errors]
+            db_failures = [e for e in errors if e.source_kind == "database"]
+            summary.status = "partial" if errors else "success"
+            _finish_run(wh, crawl_run_id, summary, "; ".join(e.message for e in db_failures) or None)
+        except DepartmentUnavailable as exc:
+            summary.status = "failed"
+            _record_errors(wh, dept, crawl_run_id, [CrawlError("database", dept.code, "unreachable", str(exc))])
+            _finish_run(wh, crawl_run_id, summary, str(exc))
+            raise
+        finally:
+            if source is not None:
+                source.close()
+    if db_failures:
+        raise CrawlIncomplete(
+            f"{dept.label}: {len(db_failures)} table(s) could not be copied: "
+            + "; ".join(e.message for e in db_failures)
+        )
+    return summary
+
+
+def _tables_without_clashes(
+    dept: Department, db_tables: list[HarvestedTable], file_tables: list[HarvestedTable], errors: list[CrawlError]
+) -> list[HarvestedTable]:
+    """Files whose table name is not already taken by a database table or another file."""
+    taken = {t.raw_table for t in db_tables}
+    kept = []
+    for table in file_tables:
+        if table.raw_table in taken:
+            errors.append(
+                CrawlError("file", table.source_name, "name_clash",
+                           f"{dept.label}: file {table.file_name} maps to raw table {table.raw_table!r}, "
+                           "which another source already uses; rename the file")
+            )  # fmt: skip
+            continue
+        taken.add(table.raw_table)
+        kept.append(table)
+    return kept
+
+
+def _save_state(
+    wh: psycopg.Connection, dept: Department, crawl_run_id: int, table: HarvestedTable,
+    watermark: str | None, row_count: int,
+) -> None:  # fmt: skip
+    wh.execute(
+        """
+        insert into meta.snapshot_state
+            (department_code, source_name, raw_schema, raw_table, column_signature, watermark, row_count, crawl_run_id)
+        values (%s, %s, %s, %s, %s, %s, %s, %s)
+        on conflict (department_code, source_name) do update
+          set raw_schema = excluded.raw_schema, raw_table = excluded.raw_table,
+              column_signature = excluded.column_signature, watermark = excluded.watermark,
+              row_count = excluded.row_count, crawl_run_id = excluded.crawl_run_id, refreshed_at = now()
+        """,
+        (dept.code, table.source_name, dept.raw_schema, table.raw_table, table.column_signature(), watermark,
+         row_count, crawl_run_id),
+    )  # fmt: skip

@@ -1,0 +1,62 @@
+"""What every govdata DAG shares: default arguments, the tag allow-list, assets and failure alerts.
+
+Imported at DAG parse time, so it must stay light: no database, no pandas, no heavy libraries.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from govdata import config
+
+log = logging.getLogger("govdata.alerts")
+
+OWNER = "数据资源管理处"
+
+
+class Tag(StrEnum):
+    """Tags a govdata DAG may carry (checked by the DAG integrity tests)."""
+
+    GOVDATA = "govdata"
+    CRAWL = "采集 crawl"
+    CATALOG = "目录 catalog"
+    CLASSIFICATION = "分类分级 classification"
+    MASKING = "脱敏 masking"
+    PUBLICATION = "开放 publication"
+    QUALITY = "质量 quality"
+    MATURITY = "成熟度 maturity"
+    METADATA_SYNC = "元数据同步 metadata-sync"
+
+
+#: An asset event per department is added to this alias by the crawl; later stages wait on it.
+RAW_ALIAS_NAME = "govdata_raw_departments"
+
+
+def raw_asset_uri(department_code: str) -> str:
+    """URI of the asset that stands for raw_<dept> in the warehouse."""
+    return f"x-govdata://warehouse/raw_{department_code}"
+
+
+def alert_on_failure(context: dict[str, Any]) -> None:
+    """Say what broke, in one line staff can act on: DAG, task, department (map index), error."""
+    ti = context.get("task_instance") or context.get("ti")
+    exc = context.get("exception")
+    where = f"{getattr(ti, 'dag_id', '?')} › {getattr(ti, 'task_id', '?')}"
+    rendered = getattr(ti, "rendered_map_index", None)
+    if rendered:
+        where += f" [{rendered}]"
+    log.error("[govdata alert] %s failed (try %s): %s", where, getattr(ti, "try_number", "?"), exc)
+
+
+def default_args() -> dict[str, Any]:
+    """Owner, retries and the failure alert; retry settings come from config/govdata.yaml."""
+    crawl = config.load_platform().crawl
+    return {
+        "owner": OWNER,
+        "retries": crawl.retries,
+        "retry_delay": timedelta(seconds=crawl.retry_delay_seconds),
+        "on_failure_callback": alert_on_failure,
+    }

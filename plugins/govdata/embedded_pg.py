@@ -1,0 +1,245 @@
+"""The private PostgreSQL cluster the project starts itself from the machine's PostgreSQL binaries."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class EmbeddedPgError(RuntimeError):
+    """The embedded cluster cannot be set up or started; the message says what to do."""
+
+
+def find_pg_bin() -> Path:
+    """Folder of PostgreSQL server binaries (``GOVDATA_PG_BIN`` overrides; newest Debian version wins)."""
+    env = os.environ.get("GOVDATA_PG_BIN")
+    if env:
+        return Path(env)
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]), reverse=True
+    )
+    if candidates:
+        return Path(candidates[0]).parent
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).resolve().parent
+    raise EmbeddedPgError(
+        "PostgreSQL server binaries not found; install them (apt-get install postgresql) or set GOVDATA_PG_BIN"
+    )
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something accepts TCP connections on the port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+#: Settings for a small, local, throughput-oriented cluster. wal_level=minimal lets a COPY into a
+#: table created in the same transaction skip WAL, which is how the crawl swaps snapshots in.
+SERVER_SETTINGS = {
+    "listen_addresses": "'127.0.0.1'",
+    "max_connections": "200",
+    "shared_buffers": "256MB",
+    "work_mem": "16MB",
+    "maintenance_work_mem": "128MB",
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    "synchronous_commit": "off",
+    "max_wal_size": "2GB",
+    "log_min_messages": "warning",
+    "log_line_prefix": "'%m [%p] %q%u@%d '",
+    "timezone": "'Asia/Shanghai'",
+}
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A cluster under ``root`` (data/, run/, log) listening on 127.0.0.1:``port``.
+
+    PostgreSQL refuses to run as root, so when we are root the cluster belongs to the ``postgres``
+    system user and every server command runs as that user.
+    """
+
+    root: Path
+    port: int
+    superuser: str = "govdata"
+    run_as: str | None = None
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root).resolve()
+        if self.run_as is None and os.geteuid() == 0:
+            self.run_as = "postgres"
+        self.bin = find_pg_bin()
+
+    @property
+    def data_dir(self) -> Path:
+        """PGDATA."""
+        return self.root / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        """Unix socket folder (kept inside root so two clusters never collide)."""
+        return self.root / "run"
+
+    @property
+    def log_file(self) -> Path:
+        """Server log."""
+        return self.root / "postgresql.log"
+
+    def url(self, database: str = "postgres") -> str:
+        """SQLAlchemy/libpq URL of a database in this cluster."""
+        return f"postgresql://{self.superuser}@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        cmd = [str(self.bin / args[0]), *args[1:]]
+        if self.run_as:
+            cmd = ["runuser", "-u", self.run_as, "--", *cmd]
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd="/")
+        if check and proc.returncode != 0:
+            raise EmbeddedPgError(f"{args[0]} failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
+        return proc
+
+    def _prepare_dirs(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.socket_dir.mkdir(exist_ok=True)
+        if not self.run_as:
+            return
+        user = pwd.getpwnam(self.run_as)
+        for path in (self.root, self.socket_dir):
+            os.chown(path, user.pw_uid, user.pw_gid)
+        if self.log_file.exists():
+            os.chown(self.log_file, user.pw_uid, user.pw_gid)
+        # the server user must be able to reach root through every parent folder
+        probe = subprocess.run(["runuser", "-u", self.run_as, "--", "test", "-w", str(self.root)], check=False)
+        if probe.returncode != 0:
+            raise EmbeddedPgError(
+                f"user {self.run_as!r} cannot write {self.root}: a parent folder is not traversable. "
+                "Set GOVDATA_LOCAL_DIR to a folder outside it (e.g. /var/tmp/govdata)."
+            )
+
+    @property
+    def initialized(self) -> bool:
+        """Whether initdb has run."""
+        return (self.data_dir / "PG_VERSION").exists()
+
+    def init(self) -> None:
+        """Run initdb once, with trust auth on loopback only (a private cluster)."""
+        self._prepare_dirs()
+        if self.initialized:
+            return
+        self._run(
+            "initdb", "-D", str(self.data_dir), "-U", self.superuser, "--auth=trust",
+            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+        )  # fmt: skip
+        conf = self.data_dir / "postgresql.conf"
+        lines = [f"{key} = {value}" for key, value in SERVER_SETTINGS.items()]
+        with conf.open("a", encoding="utf-8") as fh:
+            fh.write("\n# govdata embedded cluster\n" + "\n".join(lines) + "\n")
+
+    def is_running(self) -> bool:
+        """Whether this cluster's postmaster is alive (a stale pid file counts as not running)."""
+        pid = self._postmaster_pid()
+        if pid is None:
+            return False
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        # a killed postmaster can linger as a zombie where nothing reaps orphans (containers)
+        state = stat.rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X") and "postgres" in stat.split(")")[0]
+
+    def _postmaster_pid(self) -> int | None:
+        try:
+            return int((self.data_dir / "postmaster.pid").read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            return None
+
+    def running_port(self) -> int | None:
+        """The port the running postmaster listens on, from postmaster.pid."""
+        pid_file = self.data_dir / "postmaster.pid"
+        try:
+            lines = pid_file.read_text().splitlines()
+            return int(lines[3])
+        except (OSError, IndexError, ValueError):
+            return None
+
+    def start(self, timeout: int = 60) -> None:
+        """Start the cluster; a no-op when it already runs, recovering from a stale pid file."""
+        self.init()
+        if self.is_running():
+            running = self.running_port()
+            if running != self.port:
+                raise EmbeddedPgError(
+                    f"the cluster in {self.data_dir} already runs on port {running}, not {self.port}; "
+                    "stop it first (make stop)"
+                )
+            return
+        if port_in_use(self.port):
+            raise EmbeddedPgError(
+                f"port {self.port} is taken by another program, not govdata's PostgreSQL; "
+                "set GOVDATA_PG_PORT to a free port or stop that program"
+            )
+        stale = self.data_dir / "postmaster.pid"
+        if stale.exists():
+            stale.unlink()  # no live postmaster owns it: left from a crash
+        opts = f"-p {self.port} -k {self.socket_dir}"
+        try:
+            self._run(
+                "pg_ctl", "start", "-D", str(self.data_dir), "-l", str(self.log_file),
+                "-w", "-t", str(timeout), "-o", opts,
+            )  # fmt: skip
+        except EmbeddedPgError as exc:
+            tail = "\n".join(self.log_file.read_text(errors="replace").splitlines()[-5:])
+            raise EmbeddedPgError(f"{exc}\nlast lines of {self.log_file}:\n{tail}") from exc
+        deadline = time.monotonic() + timeout
+        while not port_in_use(self.port):
+            if time.monotonic() > deadline:
+                raise EmbeddedPgError(f"PostgreSQL did not open port {self.port}; see {self.log_file}")
+            time.sleep(0.1)
+
+    def stop(self) -> bool:
+        """Stop the cluster if it runs; returns whether it was running."""
+        if not self.is_running():
+            return False
+        self._run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast", "-w")
+        return True
+
+    def ensure_database(self, name: str) -> None:
+        """Create a database if it does not exist."""
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+
+    def destroy(self) -> None:
+        """Stop and delete the cluster (tests use throwaway clusters)."""
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def default_cluster() -> EmbeddedPostgres:
+    """The cluster `make run` and `make up` use, under .local/pg."""
+    from govdata import config
+
+    return EmbeddedPostgres(
+        root=config.local_dir() / "pg", port=config.pg_port(), superuser=config.load_platform().embedded_pg.user
+    )

@@ -1,0 +1,118 @@
+"""The one way to reach PostgreSQL: connections, identifier quoting and COPY streaming."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from govdata import config
+
+if TYPE_CHECKING:
+    import psycopg
+    from sqlalchemy.engine import Engine
+
+#: PostgreSQL truncates identifiers to this many bytes.
+MAX_IDENTIFIER_BYTES = 63
+
+
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy URL (``postgresql+psycopg2://…``) as a libpq URL psycopg accepts."""
+    scheme, rest = url.split("://", 1)
+    return f"{scheme.split('+', 1)[0]}://{rest}"
+
+
+def sqlalchemy_url(url: str) -> str:
+    """A libpq or SQLAlchemy PostgreSQL URL with the psycopg (v3) driver, for SQLAlchemy."""
+    scheme, rest = url.split("://", 1)
+    if scheme in ("postgresql", "postgres"):
+        return f"postgresql+psycopg://{rest}"
+    return url
+
+
+def connect(
+    url: str | None = None, *, autocommit: bool = False, connect_timeout: int | None = None
+) -> psycopg.Connection:
+    """A psycopg connection to the warehouse (default) or another PostgreSQL database."""
+    import psycopg
+
+    timeout = connect_timeout or config.load_platform().crawl.connect_timeout_seconds
+    return psycopg.connect(
+        libpq_url(url or config.warehouse_url()),
+        autocommit=autocommit,
+        connect_timeout=timeout,
+        application_name="govdata",
+    )
+
+
+def engine(url: str) -> Engine:
+    """A SQLAlchemy engine for inspecting a source database (PostgreSQL via psycopg 3, or any dialect)."""
+    from sqlalchemy import create_engine
+
+    timeout = config.load_platform().crawl.connect_timeout_seconds
+    target = sqlalchemy_url(url)
+    connect_args = {"connect_timeout": timeout} if target.startswith("postgresql") else {}
+    return create_engine(target, pool_pre_ping=True, connect_args=connect_args)
+
+
+def safe_identifier(name: str, max_bytes: int = MAX_IDENTIFIER_BYTES) -> str:
+    """A name that fits PostgreSQL's identifier length, keeping it unique with a hash suffix when cut."""
+    if len(name.encode("utf-8")) <= max_bytes:
+        return name
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+    cut = name
+    while len((cut + "_" + digest).encode("utf-8")) > max_bytes:
+        cut = cut[:-1]
+    return f"{cut}_{digest}"
+
+
+def qualified(schema: str, table: str) -> psycopg.sql.Composed:
+    """``"schema"."table"``, safely quoted whatever the names contain."""
+    from psycopg import sql
+
+    return sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+
+
+def column_list(columns: Sequence[str]) -> psycopg.sql.Composed:
+    """``"a", "b", …`` quoted."""
+    from psycopg import sql
+
+    return sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+
+
+def copy_rows(
+    conn: psycopg.Connection, schema: str, table: str, columns: Sequence[str], rows: Iterable[Sequence]
+) -> int:
+    """COPY Python rows into a table (text format); returns the number of rows written."""
+    from psycopg import sql
+
+    stmt = sql.SQL("copy {} ({}) from stdin").format(qualified(schema, table), column_list(columns))
+    count = 0
+    with conn.cursor() as cur, cur.copy(stmt) as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def stream_copy(
+    source: psycopg.Connection,
+    select: psycopg.sql.Composable,
+    target: psycopg.Connection,
+    target_table: psycopg.sql.Composable,
+    columns: Sequence[str],
+) -> int:
+    """Stream ``COPY (select) TO STDOUT`` from one server into ``COPY table FROM STDIN`` on another.
+
+    Binary format, block by block: nothing is parsed in Python and memory stays flat whatever the
+    table's size. Returns the number of rows copied.
+    """
+    from psycopg import sql
+
+    copy_out = sql.SQL("copy ({}) to stdout (format binary)").format(select)
+    copy_in = sql.SQL("copy {} ({}) from stdin (format binary)").format(target_table, column_list(columns))
+    with source.cursor() as src, target.cursor() as dst:
+        with src.copy(copy_out) as out, dst.copy(copy_in) as into:
+            for block in out:
+                into.write(block)
+        return dst.rowcount

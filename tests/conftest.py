@@ -1,0 +1,119 @@
+"""Test session set-up: one private PostgreSQL, one Airflow metadata DB and one demo build for all tests.
+
+The environment is set at import time, before anything imports Airflow, because Airflow reads its
+configuration once. The cluster lives in a temporary folder on a free port, so the tests pass
+whether or not `make run` / `make up` are running.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SESSION_DIR = Path(tempfile.mkdtemp(prefix="govdata-test-"))
+SESSION_DIR.chmod(0o755)  # the postgres user must reach the cluster folder
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _session_config() -> Path:
+    """A copy of config/ with short retry delays, so a failing department retries in seconds."""
+    target = SESSION_DIR / "config"
+    shutil.copytree(ROOT / "config", target)
+    platform_file = target / "govdata.yaml"
+    platform = yaml.safe_load(platform_file.read_text(encoding="utf-8")) or {}
+    platform.setdefault("crawl", {}).update(retries=1, retry_delay_seconds=1, connect_timeout_seconds=3)
+    platform_file.write_text(yaml.safe_dump(platform, allow_unicode=True), encoding="utf-8")
+    return target
+
+
+PG_PORT = _free_port()
+os.environ.update(
+    GOVDATA_HOME=str(ROOT),
+    GOVDATA_LOCAL_DIR=str(SESSION_DIR / "local"),
+    GOVDATA_DEMO_DIR=str(SESSION_DIR / "demo"),
+    GOVDATA_CONFIG_DIR=str(_session_config()),
+    GOVDATA_PG_PORT=str(PG_PORT),
+    AIRFLOW_HOME=str(SESSION_DIR / "airflow"),
+)
+os.environ.pop("GOVDATA_DATABASE_URL", None)
+os.environ.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
+
+from govdata.airflow_env import airflow_environment  # noqa: E402
+
+os.environ.update(airflow_environment(api_port=_free_port()))
+
+
+@pytest.fixture(scope="session")
+def pg():
+    """The session's PostgreSQL cluster with the warehouse and Airflow databases."""
+    from govdata import config
+    from govdata.embedded_pg import EmbeddedPostgres
+
+    cluster = EmbeddedPostgres(root=SESSION_DIR / "local" / "pg", port=PG_PORT)
+    cluster.start()
+    platform = config.load_platform()
+    for db in (platform.warehouse_db, platform.airflow_db):
+        cluster.ensure_database(db)
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def demo(pg):
+    """The demo departmental systems, built once; returns the manifest."""
+    from govdata import config
+    from govdata.demo import build_demo
+
+    return build_demo(config.server_url(), config.demo_dir())
+
+
+@pytest.fixture(scope="session")
+def airflow_db(pg):
+    """Airflow's metadata DB, migrated once per session."""
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("airflow")), "db", "migrate"],
+        capture_output=True, text=True, env=os.environ.copy(),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    from airflow import settings
+
+    settings.configure_orm()
+    return True
+
+
+@pytest.fixture(scope="session")
+def warehouse_conn(pg):
+    """An autocommit connection to the test warehouse."""
+    from govdata import warehouse
+
+    with warehouse.connect(autocommit=True) as conn:
+        yield conn
+
+
+def load_dag(dag_id: str):
+    """Parse dags/ the way Airflow does and return one DAG."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(ROOT / "dags"))
+    assert not bag.import_errors, bag.import_errors
+    return bag.get_dag(dag_id)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove the session folder (the cluster fixture has stopped PostgreSQL by now)."""
+    shutil.rmtree(SESSION_DIR, ignore_errors=True)
