@@ -117,3 +117,15 @@ def load_dag(dag_id: str):
 def pytest_sessionfinish(session, exitstatus):
     """Remove the session folder (the cluster fixture has stopped PostgreSQL by now)."""
     shutil.rmtree(SESSION_DIR, ignore_errors=True)
+
+
+CRAWL_DATE = "2026-11-01T00:00:00+08:00"
+
+
+@pytest.fixture(scope="session")
+def crawled(demo, airflow_db):
+    """The demo departments crawled once through the crawl DAG (``dag.test``); returns the DagRun."""
+    from datetime import datetime
+
+    dag = load_dag("crawl_departments")
+    return dag.test(logical_date=datetime.fromisoformat(CRAWL_DATE))

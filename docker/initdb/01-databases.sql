@@ -1,0 +1,3 @@
+-- Databases beside the warehouse (POSTGRES_DB=govdata): Airflow's metadata DB and OpenMetadata's.
+create database airflow;
+create database openmetadata;
