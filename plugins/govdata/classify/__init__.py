@@ -1,0 +1,45 @@
+"""Field classification and grading (分类分级): recognizers, column classifier, table grade, CLI.
+
+The public API is light to import; Presidio, spaCy and jieba load only when free text is scanned::
+
+    from govdata.classify import classify_column, grade_table, recognizer_version
+
+    result = classify_column("lxdh", sampled_values, comment="联系电话", data_type="varchar(20)")
+    table = grade_table(results, row_count=rows)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from govdata.classify.column import (
+    ColumnClassification,
+    ColumnClassifier,
+    TableClassification,
+    classify_column,
+    get_classifier,
+    grade_table,
+    sample_values,
+)
+from govdata.classify.rules import OUTPUT_ENTITIES, recognizer_version, rules_version
+
+__all__ = [
+    "OUTPUT_ENTITIES",
+    "RECOGNIZER_VERSION",
+    "ColumnClassification",
+    "ColumnClassifier",
+    "TableClassification",
+    "classify_column",
+    "get_classifier",
+    "grade_table",
+    "recognizer_version",
+    "rules_version",
+    "sample_values",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # computed on first use: it hashes config/recognizers.yaml, which GOVDATA_CONFIG_DIR may relocate
+    if name == "RECOGNIZER_VERSION":
+        return recognizer_version()
+    raise AttributeError(name)
