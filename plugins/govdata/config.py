@@ -245,3 +245,104 @@ def load_platform() -> Platform:
 def load_departments() -> Departments:
     """config/departments.yaml, validated (read fresh: staff edit it between runs)."""
     return Departments.model_validate(_read_yaml("departments.yaml"))
+
+
+class CatalogClass(_Model):
+    """One 目 of the 信息资源分类 with its 类 and 项."""
+
+    lei: str = Field(pattern=r"^\d$")
+    lei_name: str
+    xiang: str = Field(pattern=r"^\d{2}$")
+    xiang_name: str
+    mu: str = Field(pattern=r"^\d{3}$")
+    mu_name: str
+
+    @property
+    def class_code(self) -> str:
+        """类+项+目, six digits."""
+        return f"{self.lei}{self.xiang}{self.mu}"
+
+
+class CatalogRule(_Model):
+    """A keyword rule placing resources into a class."""
+
+    id: str
+    priority: int
+    keywords: list[str]
+    class_code: str = Field(alias="class", pattern=r"^\d{6}$")
+    resource_type: Literal["基础", "主题", "部门"]
+
+
+class SharePolicy(_Model):
+    """共享/开放属性 and conditions."""
+
+    share_attribute: Literal["无条件共享", "有条件共享", "不予共享"]
+    share_condition: str = ""
+    share_method: str = ""
+    open_attribute: Literal["无条件开放", "有条件开放", "不予开放"]
+    open_condition: str = ""
+
+
+class CatalogOverride(_Model):
+    """Staff's decision on one resource; every given attribute wins over the rules."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    department: str
+    table: str
+    class_code: str | None = Field(default=None, alias="class", pattern=r"^\d{6}$")
+    resource_type: Literal["基础", "主题", "部门"] | None = None
+    name: str | None = None
+    summary: str | None = None
+    share_attribute: Literal["无条件共享", "有条件共享", "不予共享"] | None = None
+    share_condition: str | None = None
+    share_method: str | None = None
+    open_attribute: Literal["无条件开放", "有条件开放", "不予开放"] | None = None
+    open_condition: str | None = None
+    update_cycle: UpdateCycle | None = None
+
+
+class DataItem(_Model):
+    """A data item compared across departments (一数一源), with the names it goes by."""
+
+    item: str
+    names: list[str]
+    key_type: Literal["CN_RESIDENT_ID", "CN_USCC"] | None = None
+    key: str | None = None
+    #: whether a name with a role prefix (户主姓名, 母亲身份证号) also stands for the item
+    roles: bool = False
+
+
+class CatalogConfig(_Model):
+    """config/catalog.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    classes: list[CatalogClass]
+    rules: list[CatalogRule]
+    department_defaults: dict[str, str] = {}
+    fallback_class: str
+    default_policy: SharePolicy
+    grade_policies: dict[Literal["L1", "L2", "L3", "L4"], SharePolicy]
+    overrides: list[CatalogOverride] = []
+    column_dictionary: dict[str, str] = {}
+    data_items: list[DataItem] = []
+
+    @model_validator(mode="after")
+    def _classes_exist(self) -> CatalogConfig:
+        known = {c.class_code for c in self.classes}
+        used = {r.class_code for r in self.rules} | set(self.department_defaults.values()) | {self.fallback_class}
+        used |= {o.class_code for o in self.overrides if o.class_code}
+        missing = sorted(used - known)
+        if missing:
+            raise ValueError(f"config/catalog.yaml uses classes not listed under classes: {missing}")
+        keys = {d.item for d in self.data_items if d.key_type}
+        bad = sorted(d.item for d in self.data_items if d.key and d.key not in keys)
+        if bad:
+            raise ValueError(f"config/catalog.yaml data_items {bad} name a key that is not a key item")
+        return self
+
+
+def load_catalog_config() -> CatalogConfig:
+    """config/catalog.yaml, validated."""
+    return CatalogConfig.model_validate(_read_yaml("catalog.yaml"))

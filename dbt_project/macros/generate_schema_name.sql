@@ -1,0 +1,4 @@
+{#- Custom schema names are used as they are (catalog, catalog_staging, …), not prefixed with the target's. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,18 @@
+select
+    crawl_run_id,
+    department_code,
+    source_name,
+    source_kind,
+    source_schema,
+    source_table,
+    file_name,
+    sheet_name,
+    table_comment,
+    primary_key,
+    row_count,
+    last_modified_at,
+    update_column,
+    raw_schema,
+    raw_table,
+    snapshot_mode
+from {{ source('meta', 'harvested_table') }}
