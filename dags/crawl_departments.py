@@ -5,7 +5,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Asset, AssetAlias, dag, get_current_context, task
 
-from govdata.dag_support import RAW_ALIAS_NAME, Tag, default_args, raw_asset_uri
+from govdata.dag_support import CRAWL_COMPLETED_URI, RAW_ALIAS_NAME, Tag, default_args, raw_asset_uri
 
 DOCS = """
 ### 采集 crawl_departments
@@ -18,7 +18,8 @@ Daily crawl of every department (数源部门) declared in `config/departments.y
    schema changes in `meta.schema_change`, and snapshots the data into `raw_<code>.*` with COPY —
    incremental for tables with an update timestamp and a primary key, full otherwise, each table
    atomically. It emits the asset `x-govdata://warehouse/raw_<code>` that later stages wait on.
-3. **summarise_crawl** logs what every department's crawl did, even when some failed.
+3. **summarise_crawl** logs what every department's crawl did, even when some failed, and emits
+   `x-govdata://warehouse/raw` once per crawl: the catalog is rebuilt from it.
 
 #### Triage
 - *cannot reach its database*: the department's system is down or its URL/credentials changed.
@@ -31,6 +32,7 @@ Daily crawl of every department (数源部门) declared in `config/departments.y
 """
 
 RAW_DEPARTMENTS = AssetAlias(RAW_ALIAS_NAME)
+CRAWL_COMPLETED = Asset(name="raw_crawled", uri=CRAWL_COMPLETED_URI)
 
 
 @dag(
@@ -71,7 +73,7 @@ def crawl_departments():
         )
         return asdict(summary)
 
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", outlets=[CRAWL_COMPLETED])
     def summarise_crawl() -> None:
         """Log one line per department for this run, from meta.crawl_run."""
         from govdata.crawl.report import log_run_summary

@@ -57,6 +57,10 @@ from govdata.airflow_env import airflow_environment  # noqa: E402
 
 os.environ.update(airflow_environment(api_port=_free_port()))
 
+from govdata.catalog.dbt import ensure_manifest  # noqa: E402
+
+ensure_manifest()  # the catalog DAG is rendered from it, so DAG files parse without running dbt
+
 
 @pytest.fixture(scope="session")
 def pg():
@@ -70,6 +74,8 @@ def pg():
     for db in (platform.warehouse_db, platform.airflow_db):
         cluster.ensure_database(db)
     yield cluster
+    if "airflow.settings" in sys.modules:
+        sys.modules["airflow.settings"].dispose_orm()  # close Airflow's pooled connections first
     cluster.destroy()
 
 
@@ -128,4 +134,5 @@ def crawled(demo, airflow_db):
     from datetime import datetime
 
     dag = load_dag("crawl_departments")
-    return dag.test(logical_date=datetime.fromisoformat(CRAWL_DATE))
+    day = datetime.fromisoformat(CRAWL_DATE)
+    return dag.test(logical_date=day, run_after=day)

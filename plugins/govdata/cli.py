@@ -10,6 +10,7 @@ from collections.abc import Callable
 #: Modules that add subcommands: each has ``register(subparsers)`` setting ``func`` on its parser.
 COMMAND_MODULES = (
     "govdata.commands.platform",
+    "govdata.catalog.cli",
     "govdata.classify.cli",
 )
 

@@ -64,8 +64,13 @@ def warehouse_url() -> str:
     env = os.environ.get("GOVDATA_DATABASE_URL")
     if env:
         return env
+    from urllib.parse import quote
+
+    from govdata.embedded_pg import read_or_create_password
+
     platform = load_platform()
-    return f"postgresql://{platform.embedded_pg.user}@127.0.0.1:{pg_port()}/{platform.warehouse_db}"
+    password = quote(read_or_create_password(local_dir() / "pg" / "password"), safe="")
+    return f"postgresql://{platform.embedded_pg.user}:{password}@127.0.0.1:{pg_port()}/{platform.warehouse_db}"
 
 
 def server_url() -> str:

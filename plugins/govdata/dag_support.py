@@ -35,6 +35,12 @@ class Tag(StrEnum):
 RAW_ALIAS_NAME = "govdata_raw_departments"
 
 
+#: Emitted once per crawl run when every department has been tried: the catalog builds on it.
+CRAWL_COMPLETED_URI = "x-govdata://warehouse/raw"
+#: Emitted when the catalog (catalog.*) has been rebuilt.
+CATALOG_URI = "x-govdata://warehouse/catalog"
+
+
 def raw_asset_uri(department_code: str) -> str:
     """URI of the asset that stands for raw_<dept> in the warehouse."""
     return f"x-govdata://warehouse/raw_{department_code}"

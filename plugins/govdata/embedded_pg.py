@@ -13,6 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+def read_or_create_password(path: Path) -> str:
+    """The cluster superuser's password, generated once and kept beside the cluster (mode 600)."""
+    import secrets
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(24))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 class EmbeddedPgError(RuntimeError):
     """The embedded cluster cannot be set up or started; the message says what to do."""
 
@@ -101,9 +112,21 @@ class EmbeddedPostgres:
         """Server log."""
         return self.root / "postgresql.log"
 
+    @property
+    def password_file(self) -> Path:
+        """Where the superuser's password is kept."""
+        return self.root / "password"
+
+    @property
+    def password(self) -> str:
+        """The superuser's password (TCP connections need it; the socket folder is private)."""
+        return read_or_create_password(self.password_file)
+
     def url(self, database: str = "postgres") -> str:
         """SQLAlchemy/libpq URL of a database in this cluster."""
-        return f"postgresql://{self.superuser}@127.0.0.1:{self.port}/{database}"
+        from urllib.parse import quote
+
+        return f"postgresql://{self.superuser}:{quote(self.password, safe='')}@127.0.0.1:{self.port}/{database}"
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         cmd = [str(self.bin / args[0]), *args[1:]]
@@ -116,7 +139,7 @@ class EmbeddedPostgres:
 
     def _prepare_dirs(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        self.socket_dir.mkdir(exist_ok=True)
+        self.socket_dir.mkdir(mode=0o700, exist_ok=True)
         if not self.run_as:
             return
         user = pwd.getpwnam(self.run_as)
@@ -138,13 +161,18 @@ class EmbeddedPostgres:
         return (self.data_dir / "PG_VERSION").exists()
 
     def init(self) -> None:
-        """Run initdb once, with trust auth on loopback only (a private cluster)."""
+        """Run initdb once: listening on loopback only, password required."""
         self._prepare_dirs()
         if self.initialized:
             return
+        self.password  # noqa: B018 - create it before initdb reads it
+        if self.run_as:
+            user = pwd.getpwnam(self.run_as)
+            os.chown(self.password_file, user.pw_uid, user.pw_gid)
+        # password (SCRAM) over TCP; the Unix socket lives in a folder only the server user can reach
         self._run(
-            "initdb", "-D", str(self.data_dir), "-U", self.superuser, "--auth=trust",
-            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+            "initdb", "-D", str(self.data_dir), "-U", self.superuser, "--auth-host=scram-sha-256",
+            "--auth-local=trust", f"--pwfile={self.password_file}", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
         )  # fmt: skip
         conf = self.data_dir / "postgresql.conf"
         lines = [f"{key} = {value}" for key, value in SERVER_SETTINGS.items()]

@@ -108,7 +108,9 @@ def test_hostile_identifiers_are_crawled_as_they_are(crawled, demo, warehouse_co
         ]
         assert "select" in cols, cols
         rows = warehouse_conn.execute(
-            sql.SQL("select {} from {}.{}").format(sql.Identifier("select"), sql.Identifier(schema), sql.Identifier(table))
+            sql.SQL("select {} from {}.{}").format(
+                sql.Identifier("select"), sql.Identifier(schema), sql.Identifier(table)
+            )
         ).fetchall()
         assert rows
     # nothing the hostile name tried to do happened: every demo table is still there
@@ -166,7 +168,8 @@ def test_rerun_changes_nothing(crawled, demo, warehouse_conn):
 
     before = state()
     dag = load_dag("crawl_departments")
-    rerun = dag.test(logical_date=datetime.fromisoformat("2026-11-02T00:00:00+08:00"))
+    day = datetime.fromisoformat("2026-11-02T00:00:00+08:00")
+    rerun = dag.test(logical_date=day, run_after=day)
     assert str(rerun.state) == "success"
     assert state() == before
     changes = warehouse_conn.execute(
@@ -185,9 +188,11 @@ def test_rerun_changes_nothing(crawled, demo, warehouse_conn):
                 ).fetchone()
                 assert total == distinct == table["row_count"], f"{code}.{table['name']}"
     # the same logical date again replaces that run's records instead of adding to them
-    again = dag.test(logical_date=datetime.fromisoformat("2026-11-02T00:00:00+08:00"))
+    again = dag.test(logical_date=day, run_after=day)
     assert again.run_id == rerun.run_id
-    runs = warehouse_conn.execute("select count(*) from meta.crawl_run where run_id = %s", (rerun.run_id,)).fetchone()[0]
+    runs = warehouse_conn.execute("select count(*) from meta.crawl_run where run_id = %s", (rerun.run_id,)).fetchone()[
+        0
+    ]
     assert runs == len(demo["departments"])
 
 
@@ -217,7 +222,8 @@ def test_unreachable_department_fails_alone_after_retries(crawled, demo, warehou
     assert load_departments().get("down").name == "停机测试局"
 
     dag = load_dag("crawl_departments")
-    run = dag.test(logical_date=datetime.fromisoformat("2026-11-03T00:00:00+08:00"))
+    day = datetime.fromisoformat("2026-11-03T00:00:00+08:00")
+    run = dag.test(logical_date=day, run_after=day)
     assert str(run.state) == "failed"
     with create_session() as session:
         tis = {ti.rendered_map_index: ti for ti in run.get_task_instances(session=session)

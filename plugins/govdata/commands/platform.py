@@ -17,7 +17,7 @@ from govdata import config
 from govdata.cli import CommandError
 
 #: The pipelines `govdata run` runs, in data-flow order; later stages append themselves here.
-MAIN_JOB_DAGS = ("crawl_departments",)
+MAIN_JOB_DAGS = ("crawl_departments", "build_catalog")
 
 AIRFLOW_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 
@@ -146,6 +146,13 @@ def run_dag(dag_id: str, logical_date: datetime) -> bool:
     return ok
 
 
+def prepare_dbt() -> None:
+    """Build the dbt manifest the catalog DAG is rendered from, when the models changed."""
+    from govdata.catalog.dbt import ensure_manifest
+
+    ensure_manifest()
+
+
 def cmd_pg(args: argparse.Namespace) -> int:
     """`govdata pg start|stop|status|url`."""
     from govdata.embedded_pg import default_cluster
@@ -203,6 +210,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.demo:
         build_demo_if_needed(rebuild=args.rebuild_demo, scale=args.scale)
     migrate_airflow()
+    prepare_dbt()
     logical_date = _today_midnight()
     ok = True
     for dag_id in MAIN_JOB_DAGS:
@@ -218,10 +226,21 @@ def print_summary() -> None:
     _say("\n采集 crawl (latest run per department):")
     for line in format_summary(run_summary()):
         _say(f"  {line}")
+    _say("\n目录 catalog:")
+    try:
+        from govdata.catalog.export import default_export_dir
+        from govdata.catalog.report import catalog_summary, format_catalog_summary
+
+        for line in format_catalog_summary(catalog_summary()):
+            _say(f"  {line}")
+        _say(f"  exports (XLSX: a sheet per department + 汇总): {default_export_dir()}")
+    except Exception as exc:  # the catalog may not be built yet; the crawl summary still stands
+        _say(f"  not available: {exc}")
     _say("\nResults:")
     _say(f"  warehouse: {_redacted(config.warehouse_url())}")
     _say("    raw_<department>.*   snapshots of every table and file")
     _say("    meta.crawl_run, meta.harvested_table, meta.harvested_column, meta.schema_change, meta.crawl_error")
+    _say("    catalog.resource, catalog.item, catalog.responsibility, catalog.source_conflict, catalog.change_log")
     _say(f"  demo manifest: {config.demo_dir() / 'manifest.json'}")
     _say(f"  logs: {config.local_dir() / 'logs'}")
     _say(
@@ -266,6 +285,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     start_database()
     migrate_airflow()
+    prepare_dbt()
     password = admin_password()
     env = {**os.environ, **airflow_environment(_api_port())}
     running = _running_components()

@@ -23,7 +23,8 @@ def run_dag(dag_id: str, logical_date: datetime) -> str:
     dag = bag.get_dag(dag_id)
     if dag is None:
         raise SystemExit(f"no DAG named {dag_id!r} in {sorted(bag.dag_ids)}")
-    run = dag.test(logical_date=logical_date)
+    # run_after = logical date gives a stable run id, so running the same day again replaces that run
+    run = dag.test(logical_date=logical_date, run_after=logical_date)
     return str(run.state)
 
 

@@ -1,0 +1,114 @@
+"""目录 — build the public data resource catalog, the responsibility lists and the 一数一源 conflicts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+from govdata.dag_support import CATALOG_URI, CRAWL_COMPLETED_URI, Tag, default_args
+
+DOCS = """
+### 目录 build_catalog
+
+Runs after every crawl (asset `x-govdata://warehouse/raw`):
+
+1. **load_catalog_config** copies `config/departments.yaml` and `config/catalog.yaml` (classes,
+   keyword rules, overrides, pinyin dictionary, data items) into `catalog_config.*`.
+2. **catalog_models** (dbt through Cosmos, one task per model): staging → intermediate → marts
+   `catalog.resource` (公共数据资源目录, codes stable across crawls), `catalog.item` (信息项),
+   `catalog.responsibility` (责任清单, 一数一源), `catalog.catalog_version`, `catalog.change_log`;
+   then the dbt tests.
+3. **detect_source_conflicts** compares every department's copy of a shared data item with its
+   authoritative source on 身份证号 / 统一社会信用代码 → `catalog.source_conflict` (masked values).
+4. **export_catalog** writes the XLSX/CSV/JSON exports in the national template's column order.
+5. **report_catalog** logs resources per department, unnamed items, conflicts and the change log.
+
+#### Triage
+- A dbt test failing: open the test task's log; it names the model and column. Most often a
+  department declared an unknown update cycle or a class code missing from `config/catalog.yaml`.
+- A resource in the wrong class: add an override in `config/catalog.yaml` (`overrides:`) or a
+  keyword rule; `catalog.resource.classification_rule` says which rule placed it.
+- Codes never change: a renamed table is a new resource (the old one is 已撤销).
+"""
+
+DBT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+
+CRAWL_COMPLETED = Asset(name="raw_crawled", uri=CRAWL_COMPLETED_URI)
+CATALOG = Asset(name="catalog", uri=CATALOG_URI)
+
+
+@dag(
+    dag_id="build_catalog",
+    schedule=[CRAWL_COMPLETED],
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    tags=[Tag.GOVDATA, Tag.CATALOG],
+    doc_md=DOCS,
+)
+def build_catalog():
+    """Config → dbt models → conflicts → exports → report."""
+
+    @task
+    def load_catalog_config() -> dict:
+        """Copy the YAML config into catalog_config.* for dbt."""
+        from govdata import warehouse
+        from govdata.catalog.config_tables import load_config_tables
+
+        with warehouse.connect(autocommit=True) as wh:
+            return load_config_tables(wh)
+
+    catalog_models = DbtTaskGroup(
+        group_id="catalog_models",
+        project_config=ProjectConfig(dbt_project_path=DBT_DIR, manifest_path=DBT_DIR / "target" / "manifest.json"),
+        profile_config=ProfileConfig(
+            profile_name="govdata",
+            target_name="airflow",
+            profile_mapping=PostgresUserPasswordProfileMapping(
+                conn_id="govdata_warehouse", profile_args={"schema": "catalog"}
+            ),
+        ),
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_ALL),
+        execution_config=ExecutionConfig(
+            dbt_executable_path=str(Path(sys.executable).with_name("dbt")),
+            invocation_mode=InvocationMode.DBT_RUNNER,
+        ),
+        operator_args={"install_deps": False},
+    )
+
+    @task
+    def detect_source_conflicts() -> dict:
+        """一数一源: records whose copy disagrees with the authoritative source."""
+        from govdata import warehouse
+        from govdata.catalog.conflicts import detect_source_conflicts as detect
+
+        with warehouse.connect(autocommit=True) as wh:
+            return detect(wh)
+
+    @task
+    def export_catalog() -> list[str]:
+        """XLSX (one sheet per department plus a summary), CSV and JSON in the national column order."""
+        from govdata.catalog.export import export_catalog as export
+
+        return [str(p) for p in export(["xlsx", "csv", "json"])]
+
+    @task(outlets=[CATALOG])
+    def report_catalog() -> None:
+        """Log the catalog summary and the latest change log."""
+        from govdata.catalog.report import log_catalog_report
+
+        log_catalog_report()
+
+    config = load_catalog_config()
+    conflicts = detect_source_conflicts()
+    config >> catalog_models >> conflicts >> export_catalog() >> report_catalog()
+
+
+build_catalog()

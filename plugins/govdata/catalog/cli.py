@@ -1,0 +1,50 @@
+"""`govdata catalog …`: export the catalog and print its summary."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from govdata.cli import CommandError
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the catalog in the national template's column order."""
+    import psycopg
+
+    from govdata.catalog.export import export_catalog
+
+    try:
+        paths = export_catalog(args.format, Path(args.output) if args.output else None)
+    except psycopg.errors.UndefinedTable as exc:
+        raise CommandError("the catalog has not been built yet: run `make run` first") from exc
+    for path in paths:
+        print(path)
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """Print resources per department, responsibility status, conflicts and the latest changes."""
+    import psycopg
+
+    from govdata.catalog.report import catalog_summary, format_catalog_summary
+
+    try:
+        lines = format_catalog_summary(catalog_summary())
+    except psycopg.errors.UndefinedTable as exc:
+        raise CommandError("the catalog has not been built yet: run `make run` first") from exc
+    print("\n".join(lines))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `govdata catalog export|summary`."""
+    parser = subparsers.add_parser("catalog", help="公共数据资源目录: export, summary")
+    sub = parser.add_subparsers(dest="catalog_command", required=True, metavar="ACTION")
+    p = sub.add_parser("export", help="write the catalog as XLSX (a sheet per department), CSV or JSON")
+    p.add_argument("--format", action="append", choices=["xlsx", "csv", "json"], required=True,
+                   help="repeat for several formats")  # fmt: skip
+    p.add_argument("--output", help="folder to write into (default .local/exports/catalog)")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("summary", help="resources per department, 责任清单, conflicts, latest changes")
+    p.set_defaults(func=cmd_summary)
