@@ -148,7 +148,7 @@ def test_failed_copy_keeps_the_previous_snapshot(scratch, warehouse_conn):
 def test_bad_file_and_hostile_names_in_a_drop_folder(scratch, warehouse_conn):
     dept, src, drop = scratch
     (drop / "名单.csv").write_bytes("姓名,电话\n张三,13800138000\n".encode("gb18030"))
-    (drop / "bom.csv").write_bytes("\ufeffselect,a\"b\n1,2\n".encode())
+    (drop / "bom.csv").write_bytes('\ufeffselect,a"b\n1,2\n'.encode())
     (drop / "broken.xlsx").write_bytes(b"not a zip file")
     summary = crawl_department(dept, run_id="files-1")
     assert summary.status == "partial"
