@@ -37,6 +37,21 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    """Rebuild the catalog now (the build_catalog DAG's steps, without Airflow)."""
+    from govdata.catalog.build import build_catalog_now
+    from govdata.catalog.export import export_catalog
+    from govdata.catalog.report import catalog_summary, format_catalog_summary
+
+    try:
+        build_catalog_now()
+    except RuntimeError as exc:
+        raise CommandError(str(exc)) from exc
+    export_catalog(["xlsx", "csv", "json"])
+    print("\n".join(format_catalog_summary(catalog_summary())))
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `govdata catalog export|summary`."""
     parser = subparsers.add_parser("catalog", help="公共数据资源目录: export, summary")
@@ -46,5 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="repeat for several formats")  # fmt: skip
     p.add_argument("--output", help="folder to write into (default .local/exports/catalog)")
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("build", help="rebuild the catalog now, outside Airflow (dbt build + conflicts + exports)")
+    p.set_defaults(func=cmd_build)
     p = sub.add_parser("summary", help="resources per department, 责任清单, conflicts, latest changes")
     p.set_defaults(func=cmd_summary)

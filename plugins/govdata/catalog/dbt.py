@@ -46,3 +46,30 @@ def ensure_manifest(force: bool = False) -> Path:
         if proc.returncode != 0:
             raise RuntimeError(f"dbt parse failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return target
+
+
+def dbt_environment() -> dict[str, str]:
+    """Environment for the dbt CLI: profiles.yml reads the warehouse from these variables."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(config.warehouse_url())
+    return {
+        **os.environ,
+        "GOVDATA_DBT_HOST": url.host or "127.0.0.1",
+        "GOVDATA_DBT_PORT": str(url.port or 5432),
+        "GOVDATA_DBT_USER": url.username or "",
+        "GOVDATA_DBT_PASSWORD": url.password or "",
+        "GOVDATA_DBT_DBNAME": url.database or "",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def dbt_build() -> str:
+    """`dbt build` of the whole project (models and tests) outside Airflow; returns dbt's output."""
+    proc = subprocess.run(
+        [dbt_executable(), "build", "--profiles-dir", "."],
+        cwd=dbt_project_dir(), capture_output=True, text=True, env=dbt_environment(),
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise RuntimeError(f"dbt build failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-2000:]}")
+    return proc.stdout
