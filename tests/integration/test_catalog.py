@@ -34,7 +34,10 @@ def catalog_built(crawled):
 def _resources(conn) -> dict[tuple[str, str], dict]:
     cur = conn.execute("select * from catalog.resource")
     names = [d.name for d in cur.description]
-    return {(r[names.index("department_code")], r[names.index("source_name")]): dict(zip(names, r)) for r in cur}
+    return {
+        (r[names.index("department_code")], r[names.index("source_name")]): dict(zip(names, r, strict=True))
+        for r in cur
+    }
 
 
 def test_every_demo_table_is_catalogued_with_mandatory_fields(catalog_built, demo, warehouse_conn):
@@ -96,7 +99,8 @@ def test_source_conflicts_match_the_manifest_exactly(catalog_built, demo, wareho
     }
     found = set(
         warehouse_conn.execute(
-            "select key_pseudonym, data_item, copy_department, copy_source_name, copy_column from catalog.source_conflict"
+            "select key_pseudonym, data_item, copy_department, copy_source_name, copy_column"
+            " from catalog.source_conflict"
         ).fetchall()
     )
     assert found == expected

@@ -3,7 +3,10 @@
 with
 
 current_resources as (
-    select department_code, source_name, crawl_run_id
+    select
+        department_code,
+        source_name,
+        crawl_run_id
     from {{ ref('int_resources_harvested') }}
     where is_current
 ),
@@ -12,8 +15,9 @@ columns as (
     select c.*
     from {{ ref('stg_meta__harvested_columns') }} as c
     inner join current_resources as r
-        on c.crawl_run_id = r.crawl_run_id and c.department_code = r.department_code
-        and c.source_name = r.source_name
+        on
+            c.crawl_run_id = r.crawl_run_id and c.department_code = r.department_code
+            and c.source_name = r.source_name
 ),
 
 named as (

@@ -8,7 +8,10 @@ latest as (
 ),
 
 completed_runs as (
-    select crawl_run_id, department_code, finished_at
+    select
+        crawl_run_id,
+        department_code,
+        finished_at
     from {{ ref('stg_meta__crawl_runs') }}
     where is_completed
 ),

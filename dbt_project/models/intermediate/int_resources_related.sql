@@ -31,7 +31,8 @@ select distinct
     r.resource_code as related_code
 from key_holders as h
 inner join authoritative as a
-    on h.key_item = a.key_item
-    and (h.department_code, h.source_name) <> (a.department_code, a.source_name)
+    on
+        h.key_item = a.key_item
+        and (h.department_code, h.source_name) <> (a.department_code, a.source_name)
 inner join {{ ref('resource_code_registry') }} as r
     on a.department_code = r.department_code and a.source_name = r.source_name

@@ -10,11 +10,13 @@ items as (
 ),
 
 attributes as (
-    select * from items where key_item is not null
+    select * from items
+    where key_item is not null
 ),
 
 keys as (
-    select * from items where key_type is not null
+    select * from items
+    where key_type is not null
 ),
 
 candidates as (

@@ -19,13 +19,14 @@ catalog_now as (
         grade,
         array(
             select i.column_name from {{ ref('item') }} as i
-            where i.resource_code = r.resource_code order by i.ordinal_position
+            where i.resource_code = r.resource_code
+            order by i.ordinal_position
         ) as column_names
     from {{ ref('resource') }} as r
 ),
 
 content as (
-    select md5(string_agg(c::text, '|' order by c.resource_code)) as content_hash
+    select md5(string_agg(c::text, '|' order by c.resource_code)) as content_hash  -- noqa: RF02, RF03
     from catalog_now as c
 ),
 
@@ -49,7 +50,7 @@ new_version as (
         coalesce(p.version_number, 0) + 1 as version_number,
         c.content_hash,
         p.content_hash as previous_hash,
-        (select max(finished_at) from {{ ref('int_crawl_runs_latest') }}) as crawled_at
+        (select max(l.finished_at) from {{ ref('int_crawl_runs_latest') }} as l) as crawled_at
     from content as c
     cross join previous as p
 )

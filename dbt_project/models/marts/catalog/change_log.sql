@@ -20,8 +20,8 @@ compared as (
         coalesce(n.resource_code, o.resource_code) as resource_code,
         coalesce(n.department_code, o.department_code) as department_code,
         coalesce(n.source_name, o.source_name) as source_name,
-        o as old_row,
-        n as new_row
+        o as old_row,  -- noqa: RF02
+        n as new_row  -- noqa: RF02
     from pairs as p
     inner join versions as n on p.version_number = n.version_number
     full outer join versions as o
@@ -57,16 +57,17 @@ attribute_changes as (
         a.old_value,
         a.new_value
     from compared as c
-    cross join lateral (
-        values
-        ('资源名称', (c.old_row).resource_name, (c.new_row).resource_name),
-        ('分类', (c.old_row).class_code, (c.new_row).class_code),
-        ('资源类型', (c.old_row).resource_type, (c.new_row).resource_type),
-        ('共享属性', (c.old_row).share_attribute, (c.new_row).share_attribute),
-        ('开放属性', (c.old_row).open_attribute, (c.new_row).open_attribute),
-        ('更新周期', (c.old_row).update_cycle, (c.new_row).update_cycle),
-        ('分级', (c.old_row).grade, (c.new_row).grade)
-    ) as a (attribute, old_value, new_value)
+    cross join
+        lateral (
+            values
+            ('资源名称', (c.old_row).resource_name, (c.new_row).resource_name),
+            ('分类', (c.old_row).class_code, (c.new_row).class_code),
+            ('资源类型', (c.old_row).resource_type, (c.new_row).resource_type),
+            ('共享属性', (c.old_row).share_attribute, (c.new_row).share_attribute),
+            ('开放属性', (c.old_row).open_attribute, (c.new_row).open_attribute),
+            ('更新周期', (c.old_row).update_cycle, (c.new_row).update_cycle),
+            ('分级', (c.old_row).grade, (c.new_row).grade)
+        ) as a (attribute, old_value, new_value)
     where
         (c.old_row).resource_code is not null
         and (c.new_row).resource_code is not null
@@ -84,23 +85,25 @@ column_changes as (
         case when x.change_type = 'column_dropped' then x.column_name end as old_value,
         case when x.change_type = 'column_added' then x.column_name end as new_value
     from compared as c
-    cross join lateral (
-        select
-            'column_added' as change_type,
-            col as column_name
-        from unnest((c.new_row).column_names) as col
-        where not col = any((c.old_row).column_names)
-        union all
-        select
-            'column_dropped',
-            col
-        from unnest((c.old_row).column_names) as col
-        where not col = any((c.new_row).column_names) and (c.new_row).status = '有效'
-    ) as x
+    cross join
+        lateral (
+            select
+                'column_added' as change_type,
+                col as column_name
+            from unnest((c.new_row).column_names) as col
+            where not col = any((c.old_row).column_names)
+            union all
+            select
+                'column_dropped' as change_type,
+                col as column_name
+            from unnest((c.old_row).column_names) as col
+            where not col = any((c.new_row).column_names) and (c.new_row).status = '有效'
+        ) as x
     where (c.old_row).resource_code is not null and (c.new_row).resource_code is not null
 )
 
-select * from resource_changes where change_type is not null
+select * from resource_changes
+where change_type is not null
 union all
 select * from attribute_changes
 union all

@@ -87,7 +87,10 @@ assembled as (
     left join {{ ref('stg_governance__table_grades') }} as g
         on h.department_code = g.department_code and h.source_name = g.source_name
     left join policies as gp on g.grade = gp.grade
-    cross join (select * from policies where grade = 'default') as dp
+    cross join (
+        select * from policies
+        where grade = 'default'
+    ) as dp
     left join items as i on h.department_code = i.department_code and h.source_name = i.source_name
     left join related as rel on h.department_code = rel.department_code and h.source_name = rel.source_name
 ),

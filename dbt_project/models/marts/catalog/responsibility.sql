@@ -13,7 +13,7 @@ declared as (
         di.table_name,
         di.column_name,
         dd.data_item,
-        exists (
+        exists(
             select 1 from {{ ref('stg_catalog_config__data_items') }} as n
             where n.item = dd.data_item and n.synonym = di.item
         ) as is_claim
@@ -81,7 +81,10 @@ undeclared_rows as (
     from holders as h
     where
         h.holder_count > 1
-        and not exists (select 1 from declared as d where d.data_item = h.data_item and d.is_claim)
+        and not exists (
+            select 1 from declared as d
+            where d.data_item = h.data_item and d.is_claim
+        )
 ),
 
 unioned as (
