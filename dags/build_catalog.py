@@ -11,12 +11,13 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
-from govdata.dag_support import CATALOG_URI, CRAWL_COMPLETED_URI, Tag, default_args
+from govdata.dag_support import CATALOG_URI, CRAWL_COMPLETED_URI, FIELD_CLASSIFICATION_URI, Tag, default_args
 
 DOCS = """
 ### 目录 build_catalog
 
-Runs after every crawl (asset `x-govdata://warehouse/raw`):
+Runs after every crawl (asset `x-govdata://warehouse/raw`) and after every classification run
+(`x-govdata://warehouse/governance/field_classification`), so grades reach the catalog:
 
 1. **load_catalog_config** copies `config/departments.yaml` and `config/catalog.yaml` (classes,
    keyword rules, overrides, pinyin dictionary, data items) into `catalog_config.*`.
@@ -40,12 +41,14 @@ Runs after every crawl (asset `x-govdata://warehouse/raw`):
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 
 CRAWL_COMPLETED = Asset(name="raw_crawled", uri=CRAWL_COMPLETED_URI)
+FIELD_CLASSIFICATION = Asset(name="governance_field_classification", uri=FIELD_CLASSIFICATION_URI)
 CATALOG = Asset(name="catalog", uri=CATALOG_URI)
 
 
 @dag(
     dag_id="build_catalog",
-    schedule=[CRAWL_COMPLETED],
+    # after each crawl, and again when classification has graded fields (grades, 共享/开放属性)
+    schedule=(CRAWL_COMPLETED | FIELD_CLASSIFICATION),
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,

@@ -18,7 +18,8 @@ Daily crawl of every department (数源部门) declared in `config/departments.y
    schema changes in `meta.schema_change`, and snapshots the data into `raw_<code>.*` with COPY —
    incremental for tables with an update timestamp and a primary key, full otherwise, each table
    atomically. It emits the asset `x-govdata://warehouse/raw_<code>` that later stages wait on.
-3. **summarise_crawl** logs what every department's crawl did, even when some failed, and emits
+3. **all_departments_crawled** turns the run red when any department failed.
+4. **summarise_crawl** logs what every department's crawl did, even when some failed, and emits
    `x-govdata://warehouse/raw` once per crawl: the catalog is rebuilt from it.
 
 #### Triage
@@ -80,8 +81,12 @@ def crawl_departments():
 
         log_run_summary(get_current_context()["run_id"])
 
+    @task
+    def all_departments_crawled() -> None:
+        """Fails (upstream_failed) when any department failed, so the run shows red; the summary still ran."""
+
     crawled = crawl_department.expand(department=list_departments())
-    crawled >> summarise_crawl()
+    crawled >> [summarise_crawl(), all_departments_crawled()]
 
 
 crawl_departments()

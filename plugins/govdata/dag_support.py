@@ -37,6 +37,8 @@ RAW_ALIAS_NAME = "govdata_raw_departments"
 
 #: Emitted once per crawl run when every department has been tried: the catalog builds on it.
 CRAWL_COMPLETED_URI = "x-govdata://warehouse/raw"
+#: Emitted by each department's classification (governance.field_classification).
+FIELD_CLASSIFICATION_URI = "x-govdata://warehouse/governance/field_classification"
 #: Emitted when the catalog (catalog.*) has been rebuilt.
 CATALOG_URI = "x-govdata://warehouse/catalog"
 

@@ -115,7 +115,8 @@ def test_hostile_identifiers_are_crawled_as_they_are(crawled, demo, warehouse_co
         assert rows
     # nothing the hostile name tried to do happened: every demo table is still there
     raw_tables = warehouse_conn.execute(
-        "select count(*) from information_schema.tables where table_schema like 'raw\\_%'"
+        "select count(*) from information_schema.tables where table_schema = any(%s)",
+        ([f"raw_{code}" for code in demo["departments"]],),
     ).fetchone()[0]
     assert raw_tables == sum(len(d["tables"]) for d in demo["departments"].values())
 

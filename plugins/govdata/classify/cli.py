@@ -1,4 +1,4 @@
-"""`govdata classify PATH`: classify and grade the columns of a CSV or XLSX file."""
+"""`govdata classify PATH` (classify a CSV/XLSX file) and `govdata review` (reviewer overrides in the warehouse)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="rows sampled per column (default 100, from config/classification.yaml)",
     )
     parser.set_defaults(func=run_classify)
+    register_review(subparsers)
 
 
 def run_classify(args: argparse.Namespace) -> int:
@@ -126,4 +127,142 @@ def render_table(
     lines.append("")
     lines.append(f"表分级 table grade: {graded.grade} · GB/T 43697: {graded.gbt43697}数据")
     lines.extend(f"  - {reason}" for reason in graded.reasons)
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------ review
+def register_review(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``review`` subcommand (imports nothing heavy: every `govdata` command builds this parser)."""
+    parser = subparsers.add_parser(
+        "review",
+        help="人工复核: confirm or correct a field's classification, or list fields to review",
+        description=(
+            "Record a reviewer's decision on one classified field in the warehouse. Decisions persist across\n"
+            "crawls, always win over the automatic result and are audited (governance.classification_audit).\n"
+            "Fields set in config/classification_overrides.yaml are changed in that file (--confirm still works)."
+        ),
+        epilog=(
+            "examples:\n"
+            '  govdata review rsj sbk_xx sbkh --grade L3 --category 个人身份信息 --reason "社保卡号可识别个人"\n'
+            "  govdata review gaj hj_rkxx xm --confirm\n"
+            "  govdata review --list --needs-review"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("department", nargs="?", help="department code (config/departments.yaml)")
+    parser.add_argument("table", nargs="?", help="table (source name as harvested, or its raw table name)")
+    parser.add_argument("column", nargs="?", help="column name")
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--list", action="store_true", help="list classified fields (of DEPARTMENT [TABLE])")
+    action.add_argument("--confirm", action="store_true", help="confirm the field's current classification")
+    action.add_argument("--clear", action="store_true", help="remove the reviewer's decision (back to automatic)")
+    parser.add_argument("--entity", metavar="ENTITY", help="entity type, e.g. CN_RESIDENT_ID, PERSON, NONE")
+    parser.add_argument("--category", help="category (GB/T 35273), e.g. 个人身份信息")
+    parser.add_argument("--grade", choices=("L1", "L2", "L3", "L4"), help="grade L1–L4")
+    parser.add_argument("--gbt43697", choices=("一般", "重要", "核心"), help="GB/T 43697 level")
+    parser.add_argument("--reason", help="why (required for a change; recorded in the audit trail)")
+    parser.add_argument("--reviewer", help="who decides (default: $GOVDATA_REVIEWER or the login name)")
+    parser.add_argument("--needs-review", action="store_true", help="with --list: only fields flagged for review")
+    parser.add_argument("--reviewed", action="store_true", help="with --list: only reviewed fields")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(func=run_review)
+
+
+def _reviewer(args: argparse.Namespace) -> str:
+    import getpass
+    import os
+
+    if args.reviewer:
+        return args.reviewer
+    return os.environ.get("GOVDATA_REVIEWER") or getpass.getuser()
+
+
+def run_review(args: argparse.Namespace) -> int:
+    """Apply a decision or print the list."""
+    from govdata.classify.review import ReviewError, list_fields, review_field
+    from govdata.cli import CommandError
+
+    if args.list:
+        if args.column:
+            raise CommandError("--list takes at most DEPARTMENT and TABLE")
+        rows = list_fields(args.department, args.table, needs_review=args.needs_review, reviewed=args.reviewed)
+        if args.json:
+            print(json.dumps([_jsonable(r) for r in rows], ensure_ascii=False, indent=2))
+        else:
+            print(render_review_list(rows))
+        return 0
+    if args.needs_review or args.reviewed:
+        raise CommandError("--needs-review and --reviewed go with --list")
+    if not (args.department and args.table and args.column):
+        raise CommandError("give DEPARTMENT TABLE COLUMN (or --list)")
+    try:
+        row = review_field(
+            args.department,
+            args.table,
+            args.column,
+            reviewer=_reviewer(args),
+            reason=args.reason,
+            entity=args.entity,
+            category=args.category,
+            grade=args.grade,
+            gbt43697=args.gbt43697,
+            confirm=args.confirm,
+            clear=args.clear,
+        )
+    except ReviewError as exc:
+        raise CommandError(str(exc)) from exc
+    if args.json:
+        print(json.dumps(_jsonable(row), ensure_ascii=False, indent=2))
+    else:
+        state = "automatic" if not row["is_overridden"] else f"reviewed by {row['reviewed_by']}"
+        print(
+            f"{row['department_code']}.{row['source_name']}.{row['column_name']}: {row['entity']} · "
+            f"{row['category']} · {row['grade']} · GB/T 43697 {row['gbt43697']} ({state}; "
+            f"automatic: {row['auto_entity']} {row['auto_grade']})"
+        )
+    return 0
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    from datetime import datetime
+    from decimal import Decimal
+
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, Decimal):
+            value = float(value)
+        elif isinstance(value, datetime):
+            value = value.isoformat()
+        out[key] = value
+    return out
+
+
+def render_review_list(rows: list[dict[str, Any]]) -> str:
+    """The readable list printed by `govdata review --list`."""
+    if not rows:
+        return "no classified fields match"
+    headers = [
+        "部门 dept",
+        "表 table",
+        "字段 column",
+        "实体 entity",
+        "类别 category",
+        "分级",
+        "自动 auto",
+        "复核 review",
+    ]
+    body = []
+    for r in rows:
+        review = ""
+        if r["needs_review"]:
+            review = "⚠ needs review" + (" (error)" if r["is_error"] else "")
+        elif r["is_reviewed"]:
+            review = f"✓ {r['reviewed_by']} ({r['override_source']})"
+        body.append(
+            [r["department_code"], r["source_name"], r["column_name"], r["entity"], r["category"], r["grade"],
+             f"{r['auto_entity']} {r['auto_grade']}", review]
+        )  # fmt: skip
+    widths = [max(_width(row[i]) for row in [headers, *body]) for i in range(len(headers) - 1)]
+    lines = ["  ".join(_pad(c, widths[i]) for i, c in enumerate(row[:-1])) + "  " + row[-1] for row in [headers, *body]]
+    lines.append(f"\n{len(rows)} field(s), {sum(1 for r in rows if r['needs_review'])} need review")
     return "\n".join(lines)

@@ -25,6 +25,18 @@ ORG_SUFFIXES = frozenset(
 #: Words that end values which are not names even though they start with a surname (先生 is kept apart).
 NOT_NAME_ENDINGS = ("公司", "中心", "集团", "银行", "医院", "学校", "大学", "小学", "中学", "协会", "委员会", "办公室")
 
+#: Code values that start with a surname character but name a relation or a household, never a person:
+#: 与户主关系 (GB/T 4761 家庭关系代码) and 户类型 columns hold nothing else, hundreds of times over.
+NOT_NAME_WORDS = frozenset(
+    """
+    户主 本人 配偶 丈夫 妻子 儿子 女儿 子女 长子 次子 长女 次女 独生子 独生女 养子 养女 继子 继女 女婿 儿媳
+    父母 父亲 母亲 公公 婆婆 岳父 岳母 继父 继母 养父 养母 祖父 祖母 外祖父 外祖母 祖父母 孙子 孙女
+    外孙 外孙子 外孙女 孙媳妇 孙女婿 曾孙 曾孙子 曾孙女 兄弟 姐妹 兄弟姐妹 哥哥 姐姐 弟弟 妹妹 嫂子 弟媳
+    姐夫 妹夫 伯父 伯母 叔父 叔叔 婶母 舅父 舅舅 舅母 姨父 姨母 姑父 姑母 侄子 侄女 外甥 外甥女 堂兄弟
+    堂姐妹 表兄弟 表姐妹 其他亲属 非亲属 监护人 家庭户 集体户 户籍人口 流动人口
+    """.split()
+)
+
 #: Characters that, after a surname and one given-name character, begin the next word in running text.
 _STOP_AFTER_NAME = frozenset("的了在于和与及是为等来去说称电话手机身份证号住址地先女同反投申咨已未男将把被向从到给对")
 
@@ -85,7 +97,7 @@ def _strip(value: str) -> str:
 def is_name_with_header(value: str, not_names: frozenset[str] = frozenset()) -> bool:
     """A value in a column whose header says it holds names: any short Han string that is not an org or place."""
     text = _strip(value)
-    if not text or text in not_names:
+    if not text or text in not_names or text in NOT_NAME_WORDS:
         return False
     if _MINORITY.match(text):
         return len(text) <= 20
@@ -102,7 +114,7 @@ def is_name_shape(value: str, surnames: Surnames, not_names: frozenset[str] = fr
     This is the cheap test; :func:`is_name_without_header` adds the place and dictionary exclusions.
     """
     text = _strip(value)
-    if not 2 <= len(text) <= 4 or text in not_names or not _HAN.match(text):
+    if not 2 <= len(text) <= 4 or text in not_names or text in NOT_NAME_WORDS or not _HAN.match(text):
         return False
     parts = surnames.split(text)
     if parts is None:

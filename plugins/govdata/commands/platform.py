@@ -17,7 +17,7 @@ from govdata import config
 from govdata.cli import CommandError
 
 #: The pipelines `govdata run` runs, in data-flow order; later stages append themselves here.
-MAIN_JOB_DAGS = ("crawl_departments", "build_catalog")
+MAIN_JOB_DAGS = ("crawl_departments", "classify_fields", "build_catalog")
 
 AIRFLOW_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 
