@@ -32,22 +32,8 @@ from dataclasses import dataclass
 
 from faker import Faker
 
-ENTITIES = (
-    "CN_RESIDENT_ID",
-    "CN_MOBILE",
-    "CN_LANDLINE",
-    "CN_USCC",
-    "CN_BANK_CARD",
-    "CN_PASSPORT",
-    "CN_HK_MACAO_PERMIT",
-    "CN_LICENSE_PLATE",
-    "EMAIL_ADDRESS",
-    "IP_ADDRESS",
-    "PERSON",
-    "ADDRESS",
-    "FREE_TEXT_WITH_PII",
-    "NONE",
-)
+from govdata.classify.rules import OUTPUT_ENTITIES as ENTITIES
+
 GROUPS = {
     "identifiers (ID, USCC, bank card, mobile)": ("CN_RESIDENT_ID", "CN_USCC", "CN_BANK_CARD", "CN_MOBILE"),
     "names and addresses": ("PERSON", "ADDRESS"),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from govdata import warehouse
 from govdata.classify import store
 from govdata.classify.overrides import Override, finalize
+from govdata.classify.run import stored_auto
 
 if TYPE_CHECKING:
     import psycopg
@@ -45,17 +46,6 @@ def _find_field(conn: psycopg.Connection, department: str, table: str, column: s
     if table not in tables:
         raise ReviewError(f"{department}: no classified table {table!r}; tables: {', '.join(tables)}")
     raise ReviewError(f"{department}.{table}: no classified column {column!r}")
-
-
-def _auto(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "entity": row["auto_entity"],
-        "category": row["auto_category"],
-        "grade": row["auto_grade"],
-        "gbt43697": row["auto_gbt43697"],
-        "confidence": float(row["auto_confidence"]),
-        "quasi_identifier": row["auto_quasi_identifier"],
-    }
 
 
 def review_field(
@@ -146,7 +136,7 @@ def review_field(
                 action = "override"
             if new is not None:
                 store.save_override(conn, department, source_name, column, new)
-            final = finalize(_auto(row), new, row["column_signature"], row["is_error"], rules)
+            final = finalize(stored_auto(row), new, row["column_signature"], row["is_error"], rules)
             updated = {**row, **final}
             store.upsert_fields(conn, [updated])
             store.record_audit(

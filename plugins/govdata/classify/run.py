@@ -89,7 +89,8 @@ def _auto_values(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _stored_auto(row: dict[str, Any]) -> dict[str, Any]:
+def stored_auto(row: dict[str, Any]) -> dict[str, Any]:
+    """The automatic result kept in a governance.field_classification row (before overrides)."""
     return {
         "entity": row["auto_entity"],
         "category": row["auto_category"],
@@ -256,7 +257,7 @@ class DepartmentClassification:
             previous = stored.get(fld.key)
             if not self.full_refresh and is_fresh(previous, fld, rv, rules_v):
                 assert previous is not None
-                autos[fld.key] = _stored_auto(previous)
+                autos[fld.key] = stored_auto(previous)
                 summary.skipped += 1
                 continue
             auto, evidence, sampled, failed = self.classify_field(fld, size)
