@@ -13,6 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process runs; a zombie (killed, never reaped, as in containers) does not count."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
 def read_or_create_password(path: Path) -> str:
     """The cluster superuser's password, generated once and kept beside the cluster (mode 600)."""
     import secrets
@@ -182,15 +191,10 @@ class EmbeddedPostgres:
     def is_running(self) -> bool:
         """Whether this cluster's postmaster is alive (a stale pid file counts as not running)."""
         pid = self._postmaster_pid()
-        if pid is None:
+        if pid is None or not process_alive(pid):
             return False
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            return False
-        # a killed postmaster can linger as a zombie where nothing reaps orphans (containers)
-        state = stat.rsplit(")", 1)[1].split()[0]
-        return state not in ("Z", "X") and "postgres" in stat.split(")")[0]
+        # the pid may have been reused by another program after a crash
+        return "postgres" in Path(f"/proc/{pid}/stat").read_text(errors="replace").split(")")[0]
 
     def _postmaster_pid(self) -> int | None:
         try:

@@ -13,8 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from govdata import config
+from govdata import config, warehouse
 from govdata.cli import CommandError
+from govdata.embedded_pg import process_alive
 
 #: The pipelines `govdata run` runs, in data-flow order; later stages append themselves here.
 MAIN_JOB_DAGS = ("crawl_departments", "classify_fields", "build_catalog")
@@ -36,7 +37,7 @@ def start_database() -> None:
 
     platform = config.load_platform()
     if not _embedded():
-        _say(f"• PostgreSQL: external ({_redacted(config.warehouse_url())})")
+        _say(f"• PostgreSQL: external ({warehouse.redact_url(config.warehouse_url())})")
         return
     cluster = default_cluster()
     try:
@@ -48,12 +49,6 @@ def start_database() -> None:
         raise CommandError(str(exc)) from exc
     state = "already running" if was_running else "started"
     _say(f"• PostgreSQL {state}: 127.0.0.1:{cluster.port} (data in {cluster.data_dir})")
-
-
-def _redacted(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def build_demo_if_needed(rebuild: bool, scale: float) -> None:
@@ -79,8 +74,6 @@ def build_demo_if_needed(rebuild: bool, scale: float) -> None:
 
 
 def _demo_databases_exist(manifest: dict) -> bool:
-    from govdata import warehouse
-
     wanted = {d["database"] for d in manifest["departments"].values() if d.get("database")}
     with warehouse.connect(config.database_url("postgres"), autocommit=True) as conn:
         have = {r[0] for r in conn.execute("select datname from pg_database")}
@@ -237,7 +230,7 @@ def print_summary() -> None:
     except Exception as exc:  # the catalog may not be built yet; the crawl summary still stands
         _say(f"  not available: {exc}")
     _say("\nResults:")
-    _say(f"  warehouse: {_redacted(config.warehouse_url())}")
+    _say(f"  warehouse: {warehouse.redact_url(config.warehouse_url())}")
     _say("    raw_<department>.*   snapshots of every table and file")
     _say("    meta.crawl_run, meta.harvested_table, meta.harvested_column, meta.schema_change, meta.crawl_error")
     _say("    catalog.resource, catalog.item, catalog.responsibility, catalog.source_conflict, catalog.change_log")
@@ -257,14 +250,6 @@ def _pid_dir() -> Path:
     return path
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
-
-
 def _running_components() -> dict[str, int]:
     running = {}
     for pid_file in _pid_dir().glob("*.pid"):
@@ -272,7 +257,7 @@ def _running_components() -> dict[str, int]:
             pid = int(pid_file.read_text())
         except ValueError:
             continue
-        if _alive(pid):
+        if process_alive(pid):
             running[pid_file.stem] = pid
         else:
             pid_file.unlink()
@@ -326,7 +311,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
         except ProcessLookupError:
             continue
         for _ in range(100):
-            if not _alive(pid):
+            if not process_alive(pid):
                 break
             time.sleep(0.1)
         else:

@@ -221,14 +221,9 @@ def _connect_source(dept: Department) -> tuple[psycopg.Connection, list[Harveste
         conn = warehouse.connect(url, autocommit=True)
     except (sqlalchemy.exc.OperationalError, psycopg.OperationalError) as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        raise DepartmentUnavailable(f"{dept.label}: cannot reach its database {_redact(url)}: {reason}") from exc
+        where = warehouse.redact_url(url)
+        raise DepartmentUnavailable(f"{dept.label}: cannot reach its database {where}: {reason}") from exc
     return conn, tables
-
-
-def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def _copy_error(dept: Department, table: HarvestedTable, exc: Exception) -> CrawlError:
