@@ -77,6 +77,10 @@ def airflow_environment(api_port: int = 8080) -> dict[str, str]:
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+        # offline: no usage metrics from Cosmos or dbt
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         # the warehouse as an Airflow connection, for hooks and Cosmos profiles
         "AIRFLOW_CONN_GOVDATA_WAREHOUSE": warehouse.replace("postgresql://", "postgres://", 1),
         "GOVDATA_HOME": str(root),
