@@ -219,6 +219,14 @@ def print_summary() -> None:
     _say("\n采集 crawl (latest run per department):")
     for line in format_summary(run_summary()):
         _say(f"  {line}")
+    _say("\n分类分级 classification:")
+    try:
+        from govdata.classify.report import classification_summary_lines
+
+        for line in classification_summary_lines():
+            _say(f"  {line}")
+    except Exception as exc:  # not classified yet; the rest of the summary still stands
+        _say(f"  not available: {exc}")
     _say("\n目录 catalog:")
     try:
         from govdata.catalog.export import default_export_dir
@@ -233,6 +241,7 @@ def print_summary() -> None:
     _say(f"  warehouse: {warehouse.redact_url(config.warehouse_url())}")
     _say("    raw_<department>.*   snapshots of every table and file")
     _say("    meta.crawl_run, meta.harvested_table, meta.harvested_column, meta.schema_change, meta.crawl_error")
+    _say("    governance.field_classification, governance.table_classification, governance.classification_audit")
     _say("    catalog.resource, catalog.item, catalog.responsibility, catalog.source_conflict, catalog.change_log")
     _say(f"  demo manifest: {config.demo_dir() / 'manifest.json'}")
     _say(f"  logs: {config.local_dir() / 'logs'}")
