@@ -17,17 +17,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from govdata.embedded_pg import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="govdata-test-"))
 SESSION_DIR.chmod(0o755)  # the postgres user must reach the cluster folder
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _session_config() -> Path:
@@ -41,7 +35,7 @@ def _session_config() -> Path:
     return target
 
 
-PG_PORT = _free_port()
+PG_PORT = free_port()
 os.environ.update(
     GOVDATA_HOME=str(ROOT),
     GOVDATA_LOCAL_DIR=str(SESSION_DIR / "local"),
@@ -55,7 +49,7 @@ os.environ.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
 
 from govdata.airflow_env import airflow_environment  # noqa: E402
 
-os.environ.update(airflow_environment(api_port=_free_port()))
+os.environ.update(airflow_environment(api_port=free_port()))
 
 from govdata.catalog.dbt import ensure_manifest  # noqa: E402
 

@@ -11,7 +11,7 @@ from typing import Any
 from faker import Faker
 
 from govdata.demo.model import Conflict, Defect, DepartmentData, Row, Table
-from govdata.demo.pools import Company, People, Person
+from govdata.demo.pools import Company, People, Person, misspelt_name
 from govdata.demo.seeded import SeededRandom
 
 # Age of the newest update a table on a given cycle shows when it is kept current, in minutes
@@ -143,6 +143,10 @@ class Context:
             examples = [f"{table.primary_key[0]}={table.rows[r][k]}" for r in rows]
         if rows:
             self.defect(kind, table.name, column, len(rows), examples, note)
+
+    def name_conflict(self, table: Table, rows: list[int], key: str = "sfzh", column: str = "xm") -> None:
+        """Misspell the person's name in these rows of a copy keyed by 身份证号 (a 姓名 conflict)."""
+        self.conflict(table, rows, key, column, "CN_RESIDENT_ID", "姓名", lambda v: misspelt_name(self.rng, v))
 
     def conflict(
         self,

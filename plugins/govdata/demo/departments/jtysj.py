@@ -8,7 +8,7 @@ from decimal import Decimal
 from govdata.demo import identifiers as ids
 from govdata.demo.context import Context, add_years
 from govdata.demo.model import Column, DepartmentData, Table
-from govdata.demo.pools import TRANSPORT_INDUSTRIES, misspelt_name, other_name, renamed_company
+from govdata.demo.pools import TRANSPORT_INDUSTRIES, other_name, renamed_company
 
 CODE = "jtysj"
 #: A table and column names that break any SQL built by string concatenation.
@@ -297,15 +297,7 @@ def build(ctx: Context) -> DepartmentData:
 
     registered = ctx.registered_ids()
     taken = set()
-    ctx.conflict(
-        drivers,
-        ctx.pick(drivers, 4, taken, lambda r: r[1] in registered),
-        "sfzh",
-        "xm",
-        "CN_RESIDENT_ID",
-        "姓名",
-        lambda v: misspelt_name(rng, v),
-    )
+    ctx.name_conflict(drivers, ctx.pick(drivers, 4, taken, lambda r: r[1] in registered))
     ctx.mutate(drivers, "sfzh", ctx.pick(drivers, 5, taken), ids.spaced_id, "key_format_variant", "号码中含空格")
 
     ctx.mutate(

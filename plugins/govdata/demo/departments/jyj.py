@@ -7,7 +7,7 @@ import datetime as dt
 from govdata.demo import identifiers as ids
 from govdata.demo.context import Context
 from govdata.demo.model import Column, DepartmentData, DropFile, Table
-from govdata.demo.pools import REFERENCE_YEAR, altered_address, district, misspelt_name, office_address, person_name
+from govdata.demo.pools import REFERENCE_YEAR, altered_address, district, office_address, person_name
 
 CODE = "jyj"
 _GRADES = ("一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "初一", "初二", "初三", "高一", "高二", "高三")
@@ -349,24 +349,13 @@ def build(ctx: Context) -> DepartmentData:
     for row in students.rows:
         guardian_rows[row[11]] = guardian_rows.get(row[11], 0) + 1
     taken: set[int] = set()
-    ctx.conflict(
-        students,
-        ctx.pick(students, 2, taken, lambda r: r[1] in registered),
-        "sfzh",
-        "xm",
-        "CN_RESIDENT_ID",
-        "姓名",
-        lambda v: misspelt_name(rng, v),
-    )
+    ctx.name_conflict(students, ctx.pick(students, 2, taken, lambda r: r[1] in registered))
     # a guardian listed once only, so the copy that disagrees is the only copy in this table
-    ctx.conflict(
+    ctx.name_conflict(
         students,
         ctx.pick(students, 2, taken, lambda r: r[11] in registered and guardian_rows[r[11]] == 1),
-        "jhrsfzh",
-        "jhrxm",
-        "CN_RESIDENT_ID",
-        "姓名",
-        lambda v: misspelt_name(rng, v),
+        key="jhrsfzh",
+        column="jhrxm",
     )
     ctx.conflict(
         students,

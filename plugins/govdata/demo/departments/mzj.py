@@ -7,7 +7,7 @@ import datetime as dt
 from govdata.demo import identifiers as ids
 from govdata.demo.context import Context
 from govdata.demo.model import Column, DepartmentData, DropFile, Table
-from govdata.demo.pools import REFERENCE_YEAR, district, misspelt_name, office_address
+from govdata.demo.pools import REFERENCE_YEAR, district, office_address
 
 CODE = "mzj"
 ALLOWANCE_FILE = "最低生活保障对象名单.csv"
@@ -94,13 +94,5 @@ def build(ctx: Context) -> DepartmentData:
     ctx.data.files += [allowance, _care_homes(ctx)]
     table = allowance.tables[0]
     registered = ctx.registered_ids()
-    ctx.conflict(
-        table,
-        ctx.pick(table, 2, set(), lambda r: r[1] in registered),
-        "sfzh",
-        "xm",
-        "CN_RESIDENT_ID",
-        "姓名",
-        lambda v: misspelt_name(ctx.rng, v),
-    )
+    ctx.name_conflict(table, ctx.pick(table, 2, set(), lambda r: r[1] in registered))
     return ctx.data

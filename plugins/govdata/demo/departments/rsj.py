@@ -8,7 +8,7 @@ from decimal import Decimal
 from govdata.demo import identifiers as ids
 from govdata.demo.context import Context, shifted_date
 from govdata.demo.model import Column, DepartmentData, Table
-from govdata.demo.pools import district, misspelt_name, office_address, other_name, person_name, renamed_company
+from govdata.demo.pools import district, office_address, other_name, person_name, renamed_company
 
 CODE = "rsj"
 _INSURANCE = ("企业职工基本养老保险", "职工基本医疗保险", "失业保险", "工伤保险")
@@ -245,15 +245,7 @@ def build(ctx: Context) -> DepartmentData:
 
     registered = ctx.registered_ids()
     taken: set[int] = set()
-    ctx.conflict(
-        insured,
-        ctx.pick(insured, 6, taken, lambda r: r[1] in registered),
-        "sfzh",
-        "xm",
-        "CN_RESIDENT_ID",
-        "姓名",
-        lambda v: misspelt_name(rng, v),
-    )
+    ctx.name_conflict(insured, ctx.pick(insured, 6, taken, lambda r: r[1] in registered))
     ctx.conflict(
         insured,
         ctx.pick(insured, 4, taken, lambda r: r[1] in registered),

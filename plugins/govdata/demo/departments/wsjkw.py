@@ -8,7 +8,7 @@ from decimal import Decimal
 from govdata.demo import identifiers as ids
 from govdata.demo.context import Context, shifted_date
 from govdata.demo.model import HEALTH, Column, DepartmentData, Table
-from govdata.demo.pools import DISTRICTS, altered_address, district, misspelt_name, office_address, person_name
+from govdata.demo.pools import DISTRICTS, altered_address, district, office_address, person_name
 
 CODE = "wsjkw"
 _HOSPITALS = (
@@ -366,15 +366,7 @@ def build(ctx: Context) -> DepartmentData:
     registered = ctx.registered_ids()
     taken: set[int] = set()
     is_registered = lambda row: row[1] in registered  # noqa: E731
-    ctx.conflict(
-        records,
-        ctx.pick(records, 6, taken, is_registered),
-        "sfzh",
-        "xm",
-        "CN_RESIDENT_ID",
-        "姓名",
-        lambda v: misspelt_name(rng, v),
-    )
+    ctx.name_conflict(records, ctx.pick(records, 6, taken, is_registered))
     ctx.conflict(
         records,
         ctx.pick(records, 4, taken, is_registered),
