@@ -42,6 +42,6 @@ bench: $(STAMP)  ## crawl throughput vs a plain COPY round trip (SCALE=5 by defa
 bench-classify: $(STAMP)  ## classification precision/recall and columns/s vs plain Presidio
 	$(BIN)/python bench/bench_classify.py
 
-clean:
-	$(BIN)/govdata stop || true
+clean:  ## stop everything, delete the embedded cluster (wherever it lives) and .local
+	$(BIN)/govdata clean || true
 	rm -rf .local

@@ -17,11 +17,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from govdata.embedded_pg import free_port
+from govdata.embedded_pg import EmbeddedPostgres, cluster_root, free_port, server_user
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="govdata-test-"))
-SESSION_DIR.chmod(0o755)  # the postgres user must reach the cluster folder
+#: The session's cluster, by the rule `make run` follows: in SESSION_DIR (private, 0700) when the server
+#: user can reach it, else a folder of its own under /var/lib/govdata.
+PG_DIR = cluster_root(SESSION_DIR / "pg", SESSION_DIR.name, server_user())
 
 
 def _session_config() -> Path:
@@ -42,6 +44,7 @@ os.environ.update(
     GOVDATA_DEMO_DIR=str(SESSION_DIR / "demo"),
     GOVDATA_CONFIG_DIR=str(_session_config()),
     GOVDATA_PG_PORT=str(PG_PORT),
+    GOVDATA_PG_DIR=str(PG_DIR),
     AIRFLOW_HOME=str(SESSION_DIR / "airflow"),
 )
 os.environ.pop("GOVDATA_DATABASE_URL", None)
@@ -60,9 +63,8 @@ ensure_manifest()  # the catalog DAG is rendered from it, so DAG files parse wit
 def pg():
     """The session's PostgreSQL cluster with the warehouse and Airflow databases."""
     from govdata import config
-    from govdata.embedded_pg import EmbeddedPostgres
 
-    cluster = EmbeddedPostgres(root=SESSION_DIR / "local" / "pg", port=PG_PORT)
+    cluster = EmbeddedPostgres(root=PG_DIR, port=PG_PORT)
     cluster.start()
     platform = config.load_platform()
     for db in (platform.warehouse_db, platform.airflow_db):
@@ -115,7 +117,8 @@ def load_dag(dag_id: str):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Remove the session folder (the cluster fixture has stopped PostgreSQL by now)."""
+    """Remove the session folder and the cluster's (the cluster fixture has stopped PostgreSQL by now)."""
+    EmbeddedPostgres(root=PG_DIR, port=PG_PORT).destroy()  # also when only its password was made
     shutil.rmtree(SESSION_DIR, ignore_errors=True)
 
 

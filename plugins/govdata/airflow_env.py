@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 from govdata import config
+from govdata.embedded_pg import default_root
 
 ADMIN_USER = "admin"
 
@@ -86,6 +87,8 @@ def airflow_environment(api_port: int = 8080) -> dict[str, str]:
         "GOVDATA_HOME": str(root),
         "GOVDATA_DATABASE_URL": warehouse,
         "GOVDATA_LOCAL_DIR": str(config.local_dir()),
+        # set with GOVDATA_LOCAL_DIR, so a child process never mistakes .local/pg for the cluster's folder
+        "GOVDATA_PG_DIR": str(default_root()),
         "GOVDATA_DEMO_DIR": str(config.demo_dir()),
         "GOVDATA_CONFIG_DIR": str(config.config_dir()),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(root / "plugins"), os.environ.get("PYTHONPATH")])),

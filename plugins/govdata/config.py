@@ -40,7 +40,7 @@ def config_dir() -> Path:
 
 
 def local_dir() -> Path:
-    """Ignored folder for the embedded PostgreSQL, demo data and Airflow home."""
+    """Ignored folder for demo data, Airflow home and, usually, the embedded PostgreSQL (embedded_pg.default_root)."""
     env = os.environ.get("GOVDATA_LOCAL_DIR")
     return Path(env).resolve() if env else project_root() / ".local"
 
@@ -64,13 +64,9 @@ def warehouse_url() -> str:
     env = os.environ.get("GOVDATA_DATABASE_URL")
     if env:
         return env
-    from urllib.parse import quote
+    from govdata.embedded_pg import default_cluster  # the one place that knows where the cluster lives
 
-    from govdata.embedded_pg import read_or_create_password
-
-    platform = load_platform()
-    password = quote(read_or_create_password(local_dir() / "pg" / "password"), safe="")
-    return f"postgresql://{platform.embedded_pg.user}:{password}@127.0.0.1:{pg_port()}/{platform.warehouse_db}"
+    return default_cluster().url(load_platform().warehouse_db)
 
 
 def server_url() -> str:

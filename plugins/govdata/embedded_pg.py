@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import pwd
+import re
 import shutil
 import socket
+import stat
 import subprocess
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 
@@ -27,9 +31,11 @@ def read_or_create_password(path: Path) -> str:
     import secrets
 
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(24))
-        path.chmod(0o600)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # created 0600 rather than chmod-ed afterwards: never readable by others, not even for a moment
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(24))
     return path.read_text().strip()
 
 
@@ -69,6 +75,68 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def server_user() -> str | None:
+    """The system user the server runs as: ``postgres`` when we are root (PostgreSQL refuses root), else us."""
+    return "postgres" if os.geteuid() == 0 else None
+
+
+def traversable_by(path: Path, user: str) -> bool:
+    """Whether ``user`` may pass through every existing folder from / down to ``path`` (mode bits; ACLs ignored)."""
+    entry = pwd.getpwnam(user)
+    if entry.pw_uid == 0:
+        return True
+    groups = set(os.getgrouplist(user, entry.pw_gid))
+    for folder in [*reversed(Path(path).parents), Path(path)]:
+        try:
+            info = folder.stat()
+        except FileNotFoundError:
+            break  # the rest is created by us with mode 0755 (see EmbeddedPostgres._prepare_dirs)
+        if info.st_uid == entry.pw_uid:
+            bit = stat.S_IXUSR
+        elif info.st_gid in groups:
+            bit = stat.S_IXGRP
+        else:
+            bit = stat.S_IXOTH
+        if not info.st_mode & bit:
+            return False
+    return True
+
+
+#: Where a cluster goes when the server user cannot reach the checkout (a checkout in /root, a 0700
+#: temporary folder): the first whose parent we may write. Root-owned 0755; each cluster in it is 0700.
+RELOCATION_BASES = (Path("/var/lib/govdata"), Path("/var/tmp/govdata"))
+
+
+def relocated_root(preferred: Path, label: str) -> Path:
+    """The cluster folder for ``preferred`` outside the checkout: readable label + hash of the resolved path.
+
+    The hash keeps two clones (or two test sessions) apart; the label says whose cluster it is.
+    """
+    digest = hashlib.sha256(str(Path(preferred).resolve()).encode("utf-8")).hexdigest()[:12]
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("._") or "govdata"
+    base = next((b for b in RELOCATION_BASES if os.access(b.parent, os.W_OK)), RELOCATION_BASES[-1])
+    return base / f"{name[:40]}-{digest}"
+
+
+def _initialized(root: Path) -> bool:
+    return (root / "data" / "PG_VERSION").exists()
+
+
+def cluster_root(preferred: Path, label: str, run_as: str | None) -> Path:
+    """Where a cluster that would like to live in ``preferred`` lives.
+
+    ``preferred`` unless the server user (``run_as``) cannot reach it, then ``relocated_root``. A cluster
+    already initialised in either place stays there, so the answer never flips between runs.
+    """
+    preferred = Path(preferred).resolve()
+    if run_as is None or _initialized(preferred):
+        return preferred
+    relocated = relocated_root(preferred, label)
+    if _initialized(relocated):
+        return relocated
+    return preferred if traversable_by(preferred.parent, run_as) else relocated
+
+
 #: Settings for a small, local, throughput-oriented cluster. wal_level=minimal lets a COPY into a
 #: table created in the same transaction skip WAL, which is how the crawl swaps snapshots in.
 SERVER_SETTINGS = {
@@ -102,9 +170,13 @@ class EmbeddedPostgres:
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).resolve()
-        if self.run_as is None and os.geteuid() == 0:
-            self.run_as = "postgres"
-        self.bin = find_pg_bin()
+        if self.run_as is None:
+            self.run_as = server_user()
+
+    @cached_property
+    def bin(self) -> Path:
+        """The server binaries, looked up on first use (building a URL needs none)."""
+        return find_pg_bin()
 
     @property
     def data_dir(self) -> Path:
@@ -129,6 +201,8 @@ class EmbeddedPostgres:
     @property
     def password(self) -> str:
         """The superuser's password (TCP connections need it; the socket folder is private)."""
+        if not self.password_file.exists():
+            self._prepare_dirs()  # a private root before the password goes into it
         return read_or_create_password(self.password_file)
 
     def url(self, database: str = "postgres") -> str:
@@ -147,7 +221,12 @@ class EmbeddedPostgres:
         return proc
 
     def _prepare_dirs(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        for parent in reversed(self.root.parents):
+            if not parent.exists():
+                parent.mkdir()
+                parent.chmod(0o755)  # whatever the umask: the server user passes through folders we create
+        self.root.mkdir(mode=0o700, exist_ok=True)
+        self.root.chmod(0o700)  # data, log and password: the server user's (and root's) only
         self.socket_dir.mkdir(mode=0o700, exist_ok=True)
         if not self.run_as:
             return
@@ -161,7 +240,8 @@ class EmbeddedPostgres:
         if probe.returncode != 0:
             raise EmbeddedPgError(
                 f"user {self.run_as!r} cannot write {self.root}: a parent folder is not traversable. "
-                "Set GOVDATA_LOCAL_DIR to a folder outside it (e.g. /var/tmp/govdata)."
+                "Set GOVDATA_PG_DIR to a folder it can reach, or unset GOVDATA_PG_DIR and GOVDATA_LOCAL_DIR "
+                "to let govdata keep the cluster under /var/lib/govdata."
             )
 
     @property
@@ -263,15 +343,51 @@ class EmbeddedPostgres:
                 conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
 
     def destroy(self) -> None:
-        """Stop and delete the cluster (tests use throwaway clusters)."""
+        """Stop and delete the cluster (tests use throwaway clusters; `govdata clean`)."""
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+        if self.root.parent in RELOCATION_BASES:
+            try:
+                self.root.parent.rmdir()  # the last relocated cluster leaves no trace
+            except OSError:
+                pass
+
+
+def checkout_pg_dir() -> Path:
+    """Where the embedded cluster would like to live: ``.local/pg`` of the checkout."""
+    from govdata import config
+
+    return config.local_dir() / "pg"
+
+
+def default_root() -> Path:
+    """The one answer to "where does the embedded cluster live".
+
+    ``GOVDATA_PG_DIR`` if set; else ``GOVDATA_LOCAL_DIR/pg`` if that is set (an explicit choice, never
+    moved); else the checkout's ``.local/pg``, or a folder under /var/lib/govdata when the server user
+    cannot reach the checkout (root working in /root or a 0700 folder).
+    """
+    from govdata import config
+
+    env = os.environ.get("GOVDATA_PG_DIR")
+    if env:
+        return Path(env).resolve()
+    if os.environ.get("GOVDATA_LOCAL_DIR"):
+        return checkout_pg_dir()
+    return cluster_root(checkout_pg_dir(), config.project_root().name, server_user())
+
+
+def location_note(root: Path) -> str:
+    """Why the default cluster is not in the checkout's .local/pg (empty when it is, or when configured)."""
+    if os.environ.get("GOVDATA_PG_DIR") or Path(root) == checkout_pg_dir().resolve():
+        return ""
+    return f"outside the checkout: user {server_user()!r} cannot reach {checkout_pg_dir().parent}"
 
 
 def default_cluster() -> EmbeddedPostgres:
-    """The cluster `make run` and `make up` use, under .local/pg."""
+    """The cluster `make run`, `make up` and the CLI use (``default_root``, port and user from config)."""
     from govdata import config
 
     return EmbeddedPostgres(
-        root=config.local_dir() / "pg", port=config.pg_port(), superuser=config.load_platform().embedded_pg.user
+        root=default_root(), port=config.pg_port(), superuser=config.load_platform().embedded_pg.user
     )

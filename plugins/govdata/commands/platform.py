@@ -33,7 +33,7 @@ def _say(message: str) -> None:
 
 def start_database() -> None:
     """Start the embedded cluster (unless an external one is configured) and create our databases."""
-    from govdata.embedded_pg import EmbeddedPgError, default_cluster
+    from govdata.embedded_pg import EmbeddedPgError, default_cluster, location_note
 
     platform = config.load_platform()
     if not _embedded():
@@ -48,7 +48,8 @@ def start_database() -> None:
     except EmbeddedPgError as exc:
         raise CommandError(str(exc)) from exc
     state = "already running" if was_running else "started"
-    _say(f"• PostgreSQL {state}: 127.0.0.1:{cluster.port} (data in {cluster.data_dir})")
+    note = location_note(cluster.root)
+    _say(f"• PostgreSQL {state}: 127.0.0.1:{cluster.port} (data in {cluster.data_dir}{'; ' + note if note else ''})")
 
 
 def build_demo_if_needed(rebuild: bool, scale: float) -> None:
@@ -332,6 +333,19 @@ def cmd_stop(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_clean(args: argparse.Namespace) -> int:
+    """Stop everything, then delete the embedded cluster wherever it lives (`make clean` removes .local)."""
+    from govdata.embedded_pg import default_cluster
+
+    cmd_stop(args)
+    if _embedded():
+        cluster = default_cluster()
+        existed = cluster.root.exists()
+        cluster.destroy()
+        _say(f"• PostgreSQL cluster removed: {cluster.root}" if existed else "• no PostgreSQL cluster to remove")
+    return 0
+
+
 def cmd_airflow(args: argparse.Namespace) -> int:
     """`govdata airflow ARGS…`: the airflow CLI with the platform's environment."""
     return airflow(*args.args).returncode
@@ -363,6 +377,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("stop", help="stop what `run` and `up` started")
     p.set_defaults(func=cmd_stop)
+
+    p = subparsers.add_parser("clean", help="stop everything and delete the embedded PostgreSQL cluster")
+    p.set_defaults(func=cmd_clean)
 
     p = subparsers.add_parser("airflow", help="run the airflow CLI with the platform's environment")
     p.add_argument("args", nargs=argparse.REMAINDER)
