@@ -70,8 +70,16 @@ def warehouse_url() -> str:
 
 
 def server_url() -> str:
-    """The warehouse URL without its database: base for the demo departments' databases."""
+    """The warehouse URL without its database."""
     return warehouse_url().rsplit("/", 1)[0]
+
+
+def departments_server_url() -> str:
+    """Server of the demo departments' databases: ``GOVDATA_SERVER_URL``, else the warehouse's server.
+
+    Apart so a warehouse role without CREATEDB can still run the demo, whose databases live elsewhere.
+    """
+    return os.environ.get("GOVDATA_SERVER_URL") or server_url()
 
 
 def database_url(database: str) -> str:
@@ -86,7 +94,7 @@ _VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
 def expand(value: str) -> str:
     """Expand ``${VAR}`` from the environment; GOVDATA_SERVER_URL and GOVDATA_DEMO_DIR have defaults."""
-    defaults = {"GOVDATA_SERVER_URL": server_url, "GOVDATA_DEMO_DIR": lambda: str(demo_dir())}
+    defaults = {"GOVDATA_SERVER_URL": departments_server_url, "GOVDATA_DEMO_DIR": lambda: str(demo_dir())}
 
     def sub(match: re.Match[str]) -> str:
         name = match.group(1)

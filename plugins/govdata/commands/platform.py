@@ -64,8 +64,18 @@ def build_demo_if_needed(rebuild: bool, scale: float) -> None:
         if manifest.get("scale") == scale and _demo_databases_exist(manifest):
             _say(f"• Demo departments already loaded ({manifest_path}); `govdata demo` rebuilds them")
             return
+    import psycopg
+
     started = time.monotonic()
-    manifest = build_demo(config.server_url(), config.demo_dir(), scale=scale)
+    server = config.departments_server_url()
+    try:
+        manifest = build_demo(server, config.demo_dir(), scale=scale)
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise CommandError(
+            f"the demo creates one database per department on {warehouse.redact_url(server)}, which needs "
+            f"CREATEDB ({str(exc).strip()}); grant it, point GOVDATA_SERVER_URL at a server where the role "
+            "may create databases, or run without the demo (`govdata run --no-demo`)"
+        ) from exc
     tables = sum(len(d["tables"]) for d in manifest["departments"].values())
     rows = sum(t["row_count"] for d in manifest["departments"].values() for t in d["tables"])
     _say(
@@ -76,7 +86,7 @@ def build_demo_if_needed(rebuild: bool, scale: float) -> None:
 
 def _demo_databases_exist(manifest: dict) -> bool:
     wanted = {d["database"] for d in manifest["departments"].values() if d.get("database")}
-    with warehouse.connect(config.database_url("postgres"), autocommit=True) as conn:
+    with warehouse.connect(f"{config.departments_server_url()}/postgres", autocommit=True) as conn:
         have = {r[0] for r in conn.execute("select datname from pg_database")}
     return wanted <= have
 
