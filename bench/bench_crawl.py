@@ -18,10 +18,12 @@ from pathlib import Path
 
 
 def _setup_environment(work: Path) -> None:
-    from govdata.embedded_pg import free_port
+    from govdata.embedded_pg import cluster_root, free_port, server_user
 
     os.environ.update(
         GOVDATA_LOCAL_DIR=str(work / "local"),
+        # the rule `make run` follows: in the (private) work folder, or outside it if postgres cannot reach it
+        GOVDATA_PG_DIR=str(cluster_root(work / "pg", work.name, server_user())),
         GOVDATA_DEMO_DIR=str(work / "demo"),
         GOVDATA_PG_PORT=str(free_port()),
     )
@@ -86,7 +88,6 @@ def main() -> int:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="govdata-bench-"))
-    work.chmod(0o755)
     _setup_environment(work)
     from govdata import config
     from govdata.demo import build_demo
@@ -123,6 +124,7 @@ def main() -> int:
     finally:
         cluster.stop()
         if not args.keep:
+            cluster.destroy()
             shutil.rmtree(work, ignore_errors=True)
 
 
