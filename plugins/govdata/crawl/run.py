@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from govdata import warehouse
+from govdata import config, warehouse
 from govdata.crawl.harvest import HarvestedTable, harvest_database, harvest_file_table
 from govdata.crawl.snapshot import snapshot_table
-from govdata.files import FileReadError, iter_drop_folder, read_tabular
+from govdata.errors import redact
+from govdata.files import read_drop_folder
 
 if TYPE_CHECKING:
     import psycopg
@@ -191,17 +192,14 @@ def _harvest_files(dept: Department, errors: list[CrawlError]) -> list[Harvested
         )
         return []
     tables = []
-    for path in iter_drop_folder(folder):
-        try:
-            file_tables = read_tabular(path)
-        except FileReadError as exc:
-            log.warning("%s: skipped file: %s", dept.label, exc)
-            errors.append(CrawlError("file", path.name, "malformed_file", f"{dept.label}: {exc}"))
+    for entry in read_drop_folder(folder, config.load_platform().crawl.max_file_mb * 2**20):
+        if entry.error is not None:
+            log.warning("%s: skipped file: %s", dept.label, entry.error)
+            errors.append(CrawlError("file", entry.path.name, entry.error.error_type, f"{dept.label}: {entry.error}"))
             continue
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-        for ft in file_tables:
+        for ft in entry.tables:
             table = harvest_file_table(ft)
-            table.last_modified_at = mtime
+            table.last_modified_at = entry.modified_at
             tables.append(table)
     return tables
 
@@ -221,7 +219,7 @@ def _connect_source(dept: Department) -> tuple[psycopg.Connection, list[Harveste
         conn = warehouse.connect(url, autocommit=True)
     except (sqlalchemy.exc.OperationalError, psycopg.OperationalError) as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        where = warehouse.redact_url(url)
+        where = redact(url)
         raise DepartmentUnavailable(f"{dept.label}: cannot reach its database {where}: {reason}") from exc
     return conn, tables
 
@@ -305,6 +303,11 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
             summary.status = "failed"
             _record_errors(wh, dept, crawl_run_id, [CrawlError("database", dept.code, "unreachable", str(exc))])
             _finish_run(wh, crawl_run_id, summary, str(exc))
+            raise
+        except Exception as exc:  # whatever stopped it, the run ends with a status and the reason
+            summary.status = "failed"
+            reason = redact(f"{dept.label}: {exc}" if dept.code not in str(exc) else str(exc))
+            _finish_run(wh, crawl_run_id, summary, reason)
             raise
         finally:
             if source is not None:
