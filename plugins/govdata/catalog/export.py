@@ -36,6 +36,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("记录数", "row_count"),
     ("最近更新时间", "last_updated_at"),
     ("状态", "status"),
+    ("采集提示", "crawl_note"),
     ("待补充字段", "fields_to_complete"),
     ("分类依据", "classification_rule"),
     ("联系人", "contact_name"),

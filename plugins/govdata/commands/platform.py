@@ -174,17 +174,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_crawl(args: argparse.Namespace) -> int:
     """`govdata crawl [--department CODE]`: crawl outside Airflow (for staff checking one department)."""
     from govdata.crawl.report import format_summary, run_summary
-    from govdata.crawl.run import CrawlIncomplete, DepartmentUnavailable, crawl_department
+    from govdata.crawl.run import crawl_department
 
     config.load_platform()  # a broken govdata.yaml is everyone's problem: say so once, before any crawl
     departments = config.load_departments()
     chosen = [departments.get(args.department)] if args.department else departments.departments
-    run_id = f"cli__{datetime.now(tz=ZoneInfo('Asia/Shanghai')).isoformat(timespec='seconds')}"
+    # unique even for two crawls started in the same second; a retry never reuses a CLI run id
+    run_id = f"cli__{datetime.now(tz=ZoneInfo('Asia/Shanghai')).isoformat(timespec='seconds')}__{os.getpid()}"
     failed = 0
     for dept in chosen:
         try:
             crawl_department(dept, run_id=run_id)
-        except (DepartmentUnavailable, CrawlIncomplete, GovdataError) as exc:
+        except GovdataError as exc:
             failed += 1  # one department's trouble never stops the others
             print(f"error: {redact(str(exc))}", file=sys.stderr)
     for line in format_summary(run_summary(run_id)):
