@@ -6,6 +6,9 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable
+from pathlib import Path
+
+from govdata.errors import GovdataError, redact
 
 #: Modules that add subcommands: each has ``register(subparsers)`` setting ``func`` on its parser.
 COMMAND_MODULES = (
@@ -13,14 +16,6 @@ COMMAND_MODULES = (
     "govdata.catalog.cli",
     "govdata.classify.cli",
 )
-
-
-class CommandError(Exception):
-    """An error to print to the user without a traceback (exit code 1 unless given)."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,17 +37,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script."""
+    """Entry point of the console script: one line per error, the traceback only in the debug log."""
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int | None] = args.func
     try:
         return func(args) or 0
-    except CommandError as exc:
-        print(f"govdata {args.command}: {exc}", file=sys.stderr)
+    except GovdataError as exc:
+        print(f"govdata {args.command}: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug, or a failure nobody anticipated: still one line for the user
+        log_file = _debug_log(exc)
+        print(
+            f"govdata {args.command}: {type(exc).__name__}: {redact(str(exc)).splitlines()[0] if str(exc) else ''}"
+            f" (traceback in {log_file})",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _debug_log(exc: BaseException) -> Path:
+    """Append the traceback of an unexpected error to .local/logs/govdata-debug.log, redacted."""
+    import traceback
+    from datetime import datetime
+
+    from govdata import config
+
+    path = config.local_dir() / "logs" / "govdata-debug.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "".join(traceback.format_exception(exc))
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(f"--- {datetime.now().astimezone():%Y-%m-%d %H:%M:%S} govdata {' '.join(sys.argv[1:])}\n")
+        fh.write(redact(text))
+    return path
 
 
 if __name__ == "__main__":

@@ -6,10 +6,13 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
+from urllib.parse import quote
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from govdata.errors import ConfigError, redact
 
 UpdateCycle = Literal["实时", "每日", "每周", "每月", "每季度", "每年", "不定期"]
 
@@ -92,19 +95,36 @@ def database_url(database: str) -> str:
 _VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
 
-def expand(value: str) -> str:
-    """Expand ``${VAR}`` from the environment; GOVDATA_SERVER_URL and GOVDATA_DEMO_DIR have defaults."""
+def expand(value: str, *, url: bool = False) -> str:
+    """Expand ``${VAR}`` from the environment; GOVDATA_SERVER_URL and GOVDATA_DEMO_DIR have defaults.
+
+    With ``url=True``, values substituted into the ``user:password@`` part are percent-encoded: a
+    password holding ``@`` or ``/`` would otherwise change where the URL points, and leak into
+    messages as part of a host name.
+    """
     defaults = {"GOVDATA_SERVER_URL": departments_server_url, "GOVDATA_DEMO_DIR": lambda: str(demo_dir())}
+    userinfo_end = _userinfo_end(value) if url else -1
 
     def sub(match: re.Match[str]) -> str:
         name = match.group(1)
         if name in os.environ:
-            return os.environ[name]
-        if name in defaults:
-            return defaults[name]()
-        raise KeyError(f"environment variable {name} is not set (used in config: {value!r})")
+            found = os.environ[name]
+        elif name in defaults:
+            found = defaults[name]()
+        else:
+            raise ConfigError(f"environment variable {name} is not set (used in {redact(value)})")
+        return quote(found, safe="") if match.start() < userinfo_end else found
 
     return _VAR.sub(sub, value)
+
+
+def _userinfo_end(template: str) -> int:
+    """Where the ``user:password`` part of a URL template ends (its ``@``), or -1 when it has none."""
+    start = template.find("://")
+    if start < 0:
+        return -1
+    authority_end = template.find("/", start + 3)
+    return template.rfind("@", start + 3, authority_end if authority_end >= 0 else len(template))
 
 
 class _Model(BaseModel):
@@ -124,6 +144,8 @@ class CrawlSettings(_Model):
     retries: int = 2
     retry_delay_seconds: int = 300
     connect_timeout_seconds: int = 10
+    #: drop-folder files larger than this are refused unread (they are read into memory)
+    max_file_mb: int = Field(default=512, gt=0)
 
 
 class Platform(_Model):
@@ -150,8 +172,8 @@ class DatabaseSource(_Model):
     schemas: list[str] = ["public"]
 
     def expanded_url(self) -> str:
-        """The URL with ``${VAR}`` references filled in."""
-        return expand(self.url)
+        """The URL with ``${VAR}`` references filled in (credentials percent-encoded)."""
+        return expand(self.url, url=True)
 
 
 class TableSpec(_Model):
@@ -230,30 +252,77 @@ class Departments(_Model):
         return self
 
     def get(self, code: str) -> Department:
-        """The department with this code, or a KeyError naming the known codes."""
+        """The department with this code, or a ConfigError naming the known codes."""
         for dept in self.departments:
             if dept.code == code:
                 return dept
-        raise KeyError(f"unknown department {code!r}; known: {[d.code for d in self.departments]}")
+        known = ", ".join(d.code for d in self.departments)
+        raise ConfigError(f"unknown department {code!r} (config/departments.yaml has: {known})")
 
 
 def _read_yaml(name: str) -> dict:
     path = config_dir() / name
     if not path.exists():
         return {}
-    with path.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"config/{name}{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config/{name}: cannot be read ({exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config/{name}: expected a mapping of settings, found {type(data).__name__}")
+    return data
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate(model: type[M], data: dict, name: str) -> M:
+    """A config file's content as its model; errors name the department by code, never echo values.
+
+    Pydantic's own message gives list positions (``departments.7.org_code``) and repeats the input,
+    which may be a password; staff need ``departments[gaj].org_code`` and what is wrong with it.
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            f"{_location(err['loc'], data)}: {err['msg']}" if err["loc"] else err["msg"]
+            for err in exc.errors(include_url=False, include_input=False, include_context=False)
+        ]
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise ConfigError(f"config/{name}: " + "; ".join(problems[:5]) + more) from None
+
+
+def _location(loc: tuple, data: object) -> str:
+    """A pydantic error location with list positions replaced by the item's code or name."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        if isinstance(key, int) and isinstance(node, list) and 0 <= key < len(node):
+            item = node[key]
+            label = next((item[k] for k in ("code", "name", "id") if isinstance(item, dict) and item.get(k)), None)
+            parts.append(f"[{label}]" if label else f"[{key + 1}]")
+            node = item
+        else:
+            parts.append(f".{key}" if parts else str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return "".join(parts)
 
 
 @lru_cache(maxsize=1)
 def load_platform() -> Platform:
     """config/govdata.yaml, validated."""
-    return Platform.model_validate(_read_yaml("govdata.yaml"))
+    return validate(Platform, _read_yaml("govdata.yaml"), "govdata.yaml")
 
 
 def load_departments() -> Departments:
     """config/departments.yaml, validated (read fresh: staff edit it between runs)."""
-    return Departments.model_validate(_read_yaml("departments.yaml"))
+    return validate(Departments, _read_yaml("departments.yaml"), "departments.yaml")
 
 
 class CatalogClass(_Model):
@@ -354,4 +423,4 @@ class CatalogConfig(_Model):
 
 def load_catalog_config() -> CatalogConfig:
     """config/catalog.yaml, validated."""
-    return CatalogConfig.model_validate(_read_yaml("catalog.yaml"))
+    return validate(CatalogConfig, _read_yaml("catalog.yaml"), "catalog.yaml")

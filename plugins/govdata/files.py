@@ -5,16 +5,33 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-#: File suffixes the crawl picks up from drop folders.
-TABULAR_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
+from govdata.errors import GovdataError
 
 
-class FileReadError(ValueError):
+class FileReadError(GovdataError, ValueError):
     """A file that cannot be read as a table; the message names the file (and sheet/line)."""
+
+    #: what meta.crawl_error.error_type records for it
+    error_type = "malformed_file"
+
+
+class UnsupportedFile(FileReadError):
+    """A file whose type the crawl does not read (only CSV/TXT and XLSX/XLSM are)."""
+
+    error_type = "unsupported_file"
+
+
+class FileRefused(FileReadError):
+    """A drop-folder entry that is not opened at all: it leads outside the folder, or is too large."""
+
+    error_type = "refused"
 
 
 @dataclass
@@ -35,35 +52,87 @@ class FileTable:
         return f"{self.path.name}[{self.sheet}]" if self.sheet else self.path.name
 
 
-def detect_encoding(data: bytes, path: Path | str = "<bytes>") -> str:
-    """Decide the text encoding of a CSV: UTF-8 (with or without BOM), then GB18030/GBK.
+#: Encodings tried strictly, in this order, on files without a byte-order mark: what Chinese
+#: departments' tools write. GB18030 is a superset of GBK and GB2312. Never a statistical guess: a
+#: guess once turned a GBK file with one broken byte into ISO-8859-5 and graded the garbage L1.
+STRICT_ENCODINGS = ("utf-8", "gb18030")
 
-    Strict decoding in a fixed order beats statistical guessing here: GB18030 decodes almost any
-    byte string, so UTF-8 is tried first, and a statistical detector is used only as a last resort.
-    """
-    if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if encoding == "gb18030":
-            # report GBK when the bytes stay within it: that is what departments' tools write
+
+def _position(data: bytes, offset: int) -> str:
+    line = data.count(b"\n", 0, offset) + 1
+    return f"line {line}, byte {offset}"
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 LE/BE told by where its NUL bytes fall (ASCII commas and newlines leave one per unit)."""
+    even = data[0::2].count(0)
+    odd = data[1::2].count(0)
+    for encoding, nuls, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if nuls and nuls > 4 * other and len(data) % 2 == 0:
             try:
-                data.decode("gbk")
-                return "gbk"
+                text = data.decode(encoding)
             except UnicodeDecodeError:
-                return "gb18030"
-        return encoding
-    from charset_normalizer import from_bytes
+                continue
+            if "\x00" not in text:
+                return encoding
+    return None
 
-    best = from_bytes(data).best()
-    if best is None:
-        raise FileReadError(f"{path}: cannot determine the text encoding (not UTF-8, GBK or GB18030)")
-    return best.encoding
+
+def detect_encoding(data: bytes, path: Path | str = "<bytes>") -> str:
+    """Decide the text encoding of a CSV: a BOM, UTF-16 without BOM, UTF-8, then GBK/GB18030.
+
+    Every candidate is decoded strictly; a file none of them decodes is refused with the position
+    of the first bad byte under UTF-8 and GB18030, so the department can find and fix it.
+    """
+    name = Path(path).name if not isinstance(path, Path) else path.name
+    if data.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif b"\x00" in data:
+        found = _utf16_without_bom(data)
+        if found is None:
+            at = _position(data, data.index(b"\x00"))
+            raise FileReadError(f"{name}: NUL byte at {at}: not a text file in UTF-8, GBK/GB18030 or UTF-16")
+        return found
+    else:
+        failures = []
+        for candidate in STRICT_ENCODINGS:
+            try:
+                data.decode(candidate)
+            except UnicodeDecodeError as exc:
+                failures.append(f"{candidate.upper()} fails at {_position(data, exc.start)}")
+                continue
+            if candidate == "gb18030" and _decodes(data, "gbk"):
+                return "gbk"  # what departments' tools write, reported as such
+            return candidate
+        raise FileReadError(
+            f"{name}: not valid text in UTF-8, GBK/GB18030 or UTF-16 ({'; '.join(failures)}); "
+            "save the file again as UTF-8 (CSV UTF-8 in Excel)"
+        )
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise FileReadError(f"{name}: invalid {encoding.upper()} at {_position(data, exc.start)}") from exc
+    return encoding
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's content, or a FileReadError saying why it could not be read (gone, unreadable)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise FileReadError(f"{path.name}: the file disappeared while being read") from exc
+    except OSError as exc:
+        raise FileReadError(f"{path.name}: cannot be read ({exc.strerror or type(exc).__name__})") from exc
 
 
 def _clean_header(columns: list[str | None], label: str) -> list[str]:
@@ -81,30 +150,38 @@ def _clean_header(columns: list[str | None], label: str) -> list[str]:
 
 def read_csv(path: Path) -> FileTable:
     """Read a CSV file; every row must have as many fields as the header."""
-    data = path.read_bytes()
+    data = read_bytes(path)
     if not data.strip():
         raise FileReadError(f"{path.name}: file is empty")
-    encoding = detect_encoding(data, path.name)
+    encoding = detect_encoding(data, path)
     text = data.decode(encoding)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise FileReadError(f"{path.name}: NUL character on line {line}: not a text file")
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",\t;|")
     except csv.Error:
         dialect = csv.excel
+    # the whole file is in memory already, so a field may be as long as the file: the csv module's
+    # 128 KiB default once stopped a whole department on one long 备注
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
         header = next(reader)
+        columns = _clean_header(list(header), path.name)
+        rows: list[list[str | None]] = []
+        bad: list[str] = []
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != len(columns):
+                bad.append(f"line {reader.line_num}: {len(row)} fields, header has {len(columns)}")
+                continue
+            rows.append([v if v != "" else None for v in row])
     except StopIteration as exc:
         raise FileReadError(f"{path.name}: file has no header row") from exc
-    columns = _clean_header(list(header), path.name)
-    rows: list[list[str | None]] = []
-    bad: list[str] = []
-    for line_no, row in enumerate(reader, start=2):
-        if not row:
-            continue
-        if len(row) != len(columns):
-            bad.append(f"line {line_no}: {len(row)} fields, header has {len(columns)}")
-            continue
-        rows.append([v if v != "" else None for v in row])
+    except csv.Error as exc:
+        raise FileReadError(f"{path.name}: line {reader.line_num}: {exc}") from exc
     if bad:
         shown = "; ".join(bad[:5])
         more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
@@ -170,11 +247,65 @@ def read_tabular(path: Path, sheet: str | None = None) -> list[FileTable]:
         if sheet is not None:
             raise FileReadError(f"{path.name}: --sheet applies to XLSX workbooks only")
         return [read_csv(path)]
-    raise FileReadError(f"{path.name}: unsupported file type {suffix!r} (expected CSV or XLSX)")
+    raise UnsupportedFile(f"{path.name}: unsupported file type {suffix!r} (expected CSV or XLSX); not read")
 
 
 def iter_drop_folder(folder: Path) -> Iterator[Path]:
-    """Tabular files in a drop folder, in a stable order (hidden and temp files skipped)."""
+    """Entries of a drop folder to read, in a stable order; hidden files and Office lock files skipped.
+
+    Links and files of unsupported types are listed too, so that the crawl records why it did not
+    read them (a link leading outside the folder, a legacy .xls) instead of passing over them.
+    """
     for path in sorted(folder.iterdir()):
-        if path.is_file() and not path.name.startswith((".", "~$")) and path.suffix.lower() in TABULAR_SUFFIXES:
+        if path.name.startswith((".", "~$")):
+            continue
+        if path.is_symlink() or path.is_file():
             yield path
+
+
+@dataclass
+class DropEntry:
+    """One entry of a drop folder: the tables read from it, or why it was not read."""
+
+    path: Path
+    tables: list[FileTable] = field(default_factory=list)
+    modified_at: datetime | None = None
+    error: FileReadError | None = None
+
+
+def read_drop_folder(folder: Path, max_bytes: int) -> Iterator[DropEntry]:
+    """Read every entry of a drop folder; each file is its own unit of failure."""
+    for path in iter_drop_folder(folder):
+        try:
+            status = check_drop_file(path, folder, max_bytes)
+            tables = read_tabular(path)
+        except FileReadError as exc:
+            yield DropEntry(path, error=exc)
+            continue
+        yield DropEntry(path, tables, datetime.fromtimestamp(status.st_mtime, tz=UTC))
+
+
+def check_drop_file(path: Path, folder: Path, max_bytes: int) -> os.stat_result:
+    """The entry's status, or FileRefused when it leaves the drop folder, is not a file or is too big.
+
+    A department controls what is in its drop folder, not what the crawl may read: a link to the
+    warehouse's password file once made the password a column name in the catalog.
+    """
+    real_folder = folder.resolve()
+    try:
+        real = path.resolve(strict=True)
+        status = real.stat()
+    except FileNotFoundError as exc:
+        raise FileRefused(f"{path.name}: gone, or a link whose target does not exist; not read") from exc
+    except (OSError, RuntimeError) as exc:  # permission, link loop
+        raise FileRefused(f"{path.name}: cannot be opened ({exc}); not read") from exc
+    if real_folder not in real.parents:
+        raise FileRefused(f"{path.name}: a link leading outside the drop folder; not read")
+    if not stat.S_ISREG(status.st_mode):
+        raise FileRefused(f"{path.name}: not a regular file; not read")
+    if status.st_size > max_bytes:
+        raise FileRefused(
+            f"{path.name}: {status.st_size / 2**20:,.0f} MiB is over the limit of {max_bytes / 2**20:,.0f} MiB "
+            "(crawl.max_file_mb in config/govdata.yaml); not read"
+        )
+    return status

@@ -22,13 +22,6 @@ def libpq_url(url: str) -> str:
     return f"{scheme.split('+', 1)[0]}://{rest}"
 
 
-def redact_url(url: str) -> str:
-    """A URL fit for logs and messages: the password replaced by ***."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
 def sqlalchemy_url(url: str) -> str:
     """A libpq or SQLAlchemy PostgreSQL URL with the psycopg (v3) driver, for SQLAlchemy."""
     scheme, rest = url.split("://", 1)

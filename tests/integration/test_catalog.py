@@ -243,3 +243,70 @@ def test_codes_are_stable_across_crawls_with_a_table_added_and_one_dropped(
     assert third["resource_code"] == first["other"], "a reclassified resource keeps its code"
     assert third["resource_name"] == "其他业务表"
     src.close()
+
+
+def test_a_failed_copy_keeps_describing_the_snapshot_and_a_department_leaving_withdraws_everything(
+    catalog_built, pg, warehouse_conn, monkeypatch, tmp_path
+):
+    from govdata.catalog.build import build_catalog_now
+    from govdata.config import Department
+    from govdata.crawl import run as crawl_run
+
+    pg.ensure_database("govdata_dept_leaver")
+    with warehouse.connect(config.database_url("govdata_dept_leaver"), autocommit=True) as src:
+        src.execute("drop schema public cascade; create schema public")
+        src.execute(
+            "create table rkxx (id int primary key, xm text); comment on table rkxx is '人口信息';"
+            "insert into rkxx select g, '张' || g from generate_series(1, 40) g;"
+            "create table fwxx (id int primary key, dz text); comment on table fwxx is '房屋信息';"
+            "insert into fwxx select g, '福田区' || g || '号' from generate_series(1, 25) g;"
+        )
+    config_dir = tmp_path / "config"
+    shutil.copytree(os.environ["GOVDATA_CONFIG_DIR"], config_dir)
+    departments = yaml.safe_load((config_dir / "departments.yaml").read_text(encoding="utf-8"))
+    entry = {
+        "code": "leaver", "name": "撤并测试局", "short_name": "撤并局", "org_code": "11440300MB2C00004X",
+        "contact": {"name": "测试员", "email": "leaver@example.gov.cn"},
+        "database": {"url": config.database_url("govdata_dept_leaver")},
+    }  # fmt: skip
+    departments["departments"].append(entry)
+    (config_dir / "departments.yaml").write_text(yaml.safe_dump(departments, allow_unicode=True), encoding="utf-8")
+    original_config = os.environ["GOVDATA_CONFIG_DIR"]
+    monkeypatch.setenv("GOVDATA_CONFIG_DIR", str(config_dir))
+    dept = Department.model_validate(entry)
+    crawl_run.crawl_department(dept, run_id="leaver-1")
+
+    # the next copy of fwxx fails (its previous snapshot stays): the catalog describes that snapshot
+    real_snapshot = crawl_run.snapshot_table
+
+    def failing(source, wh, schema, table, *args, **kwargs):
+        if table.source_name == "fwxx":
+            raise RuntimeError("simulated: the connection to the source was lost")
+        return real_snapshot(source, wh, schema, table, *args, **kwargs)
+
+    monkeypatch.setattr(crawl_run, "snapshot_table", failing)
+    with pytest.raises(crawl_run.CrawlIncomplete, match="fwxx"):
+        crawl_run.crawl_department(dept, run_id="leaver-2")
+    monkeypatch.setattr(crawl_run, "snapshot_table", real_snapshot)
+    build_catalog_now()
+    resources = _resources(warehouse_conn)
+    fwxx = resources[("leaver", "fwxx")]
+    assert (fwxx["status"], fwxx["row_count"], fwxx["is_latest_copy_failed"]) == ("有效", 25, True)
+    assert "共25条记录" in fwxx["summary"]
+    assert "采集失败" in fwxx["crawl_note"]
+    assert resources[("leaver", "rkxx")]["is_latest_copy_failed"] is False
+
+    # the department is removed from departments.yaml: its resources and items are withdrawn together
+    monkeypatch.setenv("GOVDATA_CONFIG_DIR", original_config)
+    before = {k: v["status"] for k, v in resources.items() if k[0] != "leaver"}
+    build_catalog_now()
+    after = _resources(warehouse_conn)
+    assert {after[("leaver", name)]["status"] for name in ("rkxx", "fwxx")} == {"已撤销"}
+    assert after[("leaver", "rkxx")]["provider_name"] == "撤并测试局"
+    assert after[("leaver", "rkxx")]["withdrawn_at"] is not None
+    orphans = warehouse_conn.execute(
+        "select count(*) from catalog.item i where not exists"
+        " (select 1 from catalog.resource r where r.resource_code = i.resource_code and r.status = '有效')"
+    ).fetchone()[0]
+    assert orphans == 0, "items of withdrawn resources are withdrawn with them"
+    assert {k: v["status"] for k, v in after.items() if k[0] != "leaver"} == before, "the others are untouched"

@@ -35,6 +35,24 @@ first_seen as (
     group by t.department_code, t.source_name
 ),
 
+-- the last harvest whose copy succeeded: what raw_<dept> holds when the latest copy failed
+last_good as (
+    select distinct on (t.department_code, t.source_name)
+        t.department_code,
+        t.source_name,
+        t.row_count,
+        t.last_modified_at
+    from {{ ref('stg_meta__harvested_tables') }} as t
+    inner join completed_runs as r on t.crawl_run_id = r.crawl_run_id
+    where t.snapshot_mode is distinct from 'failed'
+    order by t.department_code asc, t.source_name asc, t.crawl_run_id desc
+),
+
+configured as (
+    select department_code from {{ ref('stg_catalog_config__departments') }}
+    where is_configured
+),
+
 unreadable_now as (
     select
         e.department_code,
@@ -44,23 +62,48 @@ unreadable_now as (
 )
 
 select
-    s.*,
+    s.crawl_run_id,
+    s.department_code,
+    s.source_name,
+    s.source_kind,
+    s.source_schema,
+    s.source_table,
+    s.file_name,
+    s.sheet_name,
+    s.table_comment,
+    s.primary_key,
+    g.row_count,
+    g.last_modified_at,
+    s.update_column,
+    s.raw_schema,
+    s.raw_table,
+    s.snapshot_mode,
+    s.seen_at,
+    s.snapshot_mode = 'failed' as is_latest_copy_failed,
     f.first_seen_at,
     l.crawl_run_id as latest_crawl_run_id,
     l.finished_at as latest_crawl_at,
     (
-        s.crawl_run_id = l.crawl_run_id
-        or exists (
-            select 1 from unreadable_now as u
-            where
-                u.department_code = s.department_code
-                and u.source_name in (s.source_name, s.file_name)
+        s.department_code in (select c.department_code from configured as c)
+        and (
+            s.crawl_run_id = l.crawl_run_id
+            or exists (
+                select 1 from unreadable_now as u
+                where
+                    u.department_code = s.department_code
+                    and u.source_name in (s.source_name, s.file_name)
+            )
         )
     ) as is_current,
-    (
-        select min(r.finished_at) from completed_runs as r
-        where r.department_code = s.department_code and r.crawl_run_id > s.crawl_run_id
+    coalesce(
+        (
+            select min(r.finished_at) from completed_runs as r
+            where r.department_code = s.department_code and r.crawl_run_id > s.crawl_run_id
+        ),
+        -- a department removed from the config: withdrawn as of its last crawl
+        case when s.department_code not in (select c.department_code from configured as c) then l.finished_at end
     ) as missing_since
 from last_seen as s
+left join last_good as g on s.department_code = g.department_code and s.source_name = g.source_name
 inner join first_seen as f on s.department_code = f.department_code and s.source_name = f.source_name
 inner join latest as l on s.department_code = l.department_code

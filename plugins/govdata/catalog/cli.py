@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from govdata.cli import CommandError
+from govdata.errors import CommandError
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -14,8 +14,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from govdata.catalog.export import export_catalog
 
+    output = Path(args.output) if args.output else None
+    if output is not None and output.exists() and not output.is_dir():
+        raise CommandError(f"--output {output} is a file; give the folder to write the catalog files into")
     try:
-        paths = export_catalog(args.format, Path(args.output) if args.output else None)
+        paths = export_catalog(args.format, output)
     except psycopg.errors.UndefinedTable as exc:
         raise CommandError("the catalog has not been built yet: run `make run` first") from exc
     for path in paths:

@@ -20,7 +20,7 @@ TABLES: dict[str, Sequence[tuple[str, str]]] = {
     "department": [
         ("department_code", "text primary key"), ("department_name", "text not null"), ("short_name", "text"),
         ("org_code", "text"), ("contact_name", "text"), ("contact_email", "text"), ("contact_phone", "text"),
-        ("source_format", "text"),
+        ("source_format", "text"), ("is_configured", "boolean not null"),
     ],
     "table_spec": [
         ("department_code", "text not null"), ("table_name", "text not null"), ("title", "text"),
@@ -66,7 +66,7 @@ def config_rows() -> dict[str, list[tuple]]:
     for d in departments:
         source = "+".join(k for k, v in (("database", d.database), ("files", d.drop_folder)) if v)
         rows["department"].append(
-            (d.code, d.name, d.short_name, d.org_code, d.contact.name, d.contact.email, d.contact.phone, source)
+            (d.code, d.name, d.short_name, d.org_code, d.contact.name, d.contact.email, d.contact.phone, source, True)
         )
         rows["table_spec"] += [(d.code, t.name, t.title, t.update_cycle, t.update_column) for t in d.tables]
         rows["duty_item"] += [(d.code, duty.name, i.item, i.table, i.column) for duty in d.duties for i in duty.items]
@@ -99,6 +99,7 @@ def load_config_tables(wh: psycopg.Connection) -> dict[str, int]:
     rows = config_rows()
     with wh.transaction():
         wh.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(SCHEMA)))
+        rows["department"] += _departments_gone(wh, {r[0] for r in rows["department"]})
         for table, columns in TABLES.items():
             target = warehouse.qualified(SCHEMA, table)
             defs = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in columns)
@@ -107,3 +108,22 @@ def load_config_tables(wh: psycopg.Connection) -> dict[str, int]:
             wh.execute(sql.SQL("create table {} ({})").format(target, defs))
             warehouse.copy_rows(wh, SCHEMA, table, [c for c, _ in columns], rows[table])
     return {table: len(r) for table, r in rows.items()}
+
+
+def _departments_gone(wh: psycopg.Connection, configured: set[str]) -> list[tuple]:
+    """Departments removed from departments.yaml, as last configured (is_configured false).
+
+    Their resources stay in the catalog as 已撤销 and need the provider's name and code; dropping
+    the department with its config once left 702 items pointing at resources that had vanished.
+    """
+    exists = wh.execute("select to_regclass('catalog_config.department') is not null").fetchone()[0]
+    if not exists:
+        return []
+    columns = [c for c, _ in TABLES["department"][:-1]]
+    have = {r[0] for r in wh.execute(
+        "select column_name from information_schema.columns"
+        " where table_schema = 'catalog_config' and table_name = 'department'"
+    )}  # fmt: skip
+    picked = ", ".join(c if c in have else f"null as {c}" for c in columns)
+    gone = wh.execute(f"select {picked} from catalog_config.department").fetchall()  # noqa: S608 - fixed names
+    return [(*row, False) for row in gone if row[0] not in configured]

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from govdata import config, warehouse
+from govdata.spreadsheet import safe_cell, sheet_title
 
 #: (header, catalog.resource column or None for computed) in the order of the national template
 #: (政务信息资源目录编制指南(试行) 附录), followed by the bureau's own management columns.
@@ -35,6 +36,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("记录数", "row_count"),
     ("最近更新时间", "last_updated_at"),
     ("状态", "status"),
+    ("采集提示", "crawl_note"),
     ("待补充字段", "fields_to_complete"),
     ("分类依据", "classification_rule"),
     ("联系人", "contact_name"),
@@ -67,10 +69,11 @@ def fetch_catalog() -> tuple[list[dict], dict[str, str]]:
 
 def _cell(value: object) -> object:
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        value = "、".join(str(v) for v in value)
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)
-    return value
+    # names, comments and items come from departments' systems: never let one become a formula
+    return safe_cell(value)
 
 
 def _row(resource: dict) -> list[object]:
@@ -104,7 +107,7 @@ def write_xlsx(path: Path, resources: list[dict], departments: dict[str, str]) -
     for code, rows in sorted(by_dept.items()):
         current = [r for r in rows if r["status"] == "有效"]
         summary.append([
-            departments.get(code, code), len(current), len(rows) - len(current),
+            safe_cell(departments.get(code, code)), len(current), len(rows) - len(current),
             sum(r["item_count"] for r in current), sum(r["items_unnamed"] for r in current),
             sum(r["row_count"] or 0 for r in current), sum(1 for r in current if r["fields_to_complete"]),
             sum(1 for r in current if r["grade"] != "待分级"),
@@ -113,7 +116,7 @@ def write_xlsx(path: Path, resources: list[dict], departments: dict[str, str]) -
     summary.append([f"导出时间 {datetime.now().astimezone():%Y-%m-%d %H:%M}，共 {len(resources)} 条资源"])
     summary.column_dimensions["A"].width = 24
     for code, rows in sorted(by_dept.items()):
-        sheet = workbook.create_sheet(title=departments.get(code, code)[:31])
+        sheet = workbook.create_sheet(title=sheet_title(departments.get(code, code)))
         header(sheet, [title for title, _ in COLUMNS])
         for r in rows:
             sheet.append(_row(r))

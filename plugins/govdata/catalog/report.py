@@ -25,6 +25,7 @@ def catalog_summary() -> dict:
                     where s.copy_department = d.department_code) as conflicts
             from catalog_config.department d
             left join catalog.resource r on r.department_code = d.department_code
+            where d.is_configured
             group by d.short_name, d.department_code
             order by d.department_code
             """

@@ -41,7 +41,7 @@ def run_classify(args: argparse.Namespace) -> int:
     """Read the file, classify each column in file order, print JSON or a readable table."""
     from pydantic import ValidationError
 
-    from govdata.cli import CommandError
+    from govdata.errors import CommandError
     from govdata.files import FileReadError, read_tabular
 
     if args.sample_size is not None and args.sample_size < 1:
@@ -180,7 +180,7 @@ def _reviewer(args: argparse.Namespace) -> str:
 def run_review(args: argparse.Namespace) -> int:
     """Apply a decision or print the list."""
     from govdata.classify.review import ReviewError, list_fields, review_field
-    from govdata.cli import CommandError
+    from govdata.errors import CommandError
 
     if args.list:
         if args.column:

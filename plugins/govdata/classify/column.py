@@ -11,7 +11,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 import regex
 
 from govdata.classify.addresses import parse_address
+from govdata.classify.containers import array_elements, container_kind, values_by_key
 from govdata.classify.evidence import mask_spans, mask_value, pick_examples
 from govdata.classify.headers import HeaderHit, is_placeholder_name, match_terms
 from govdata.classify.names import (
@@ -51,8 +52,9 @@ NULL_TOKENS = frozenset(
     {"", "null", "none", "nan", "n/a", "na", "-", "--", "—", "/", "无", "暂无", "空", "不详", "#N/A"}
 )
 
-#: Data types whose values cannot hold the entities (header rules still apply).
-_NON_TEXT_TYPES = re.compile(r"(?i)\b(date|time|timestamp|interval|bool|boolean|float|double|real|json|bytea|blob)")
+#: Data types whose text form cannot hold the entities (header rules still apply). Numbers can (a
+#: mobile number stored as a float), and so can JSON and arrays, which are unwrapped (containers.py).
+_NON_TEXT_TYPES = re.compile(r"(?i)^(date|time|timestamp|interval|bool|boolean|bytea|blob)\b")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _SENTENCE = re.compile(r"[，。；！？、,;!?：:\s]")
 _DIGIT_RUN = re.compile(r"\d{5,}")
@@ -239,13 +241,20 @@ class ColumnClassifier:
     ) -> ColumnClassification:
         """Classify one column (see module docstring)."""
         size = sample_size if sample_size is not None else self.rules.sample_size
+        kind = container_kind(data_type)
+        if kind == "json":
+            return self._classify_json(name, values, data_type, size)
         sampled = sample_values(values, size)
         texts = [t for t in (as_text(v) for v in sampled) if t is not None]
+        if kind == "array":
+            texts = [e for t in texts for e in (as_text(v) for v in array_elements(t)) if e is not None]
         hits = self.header_hits(name, comment)
         rule_hit = self.header_rule(name, comment)
         evidence: dict[str, Any] = {"sampled": len(sampled), "non_empty": len(texts)}
         if data_type:
             evidence["data_type"] = data_type
+        if kind == "array":
+            evidence["unwrapped"] = "array elements"
         if is_placeholder_name(name):
             evidence["header"] = "placeholder name: values only"
         if hits:
@@ -272,6 +281,31 @@ class ColumnClassifier:
                 return self._result(name, FREE_TEXT, found, evidence, rule_hit, embedded=evidence["embedded"])
 
         return self._none(name, hits, rule_hit, evidence)
+
+    def _classify_json(
+        self, name: str, values: Sequence[object], data_type: str | None, size: int
+    ) -> ColumnClassification:
+        """Each key of the documents classified as a column of its own; the column is what its worst key is."""
+        texts = [t for t in (as_text(v) for v in sample_values(values, size)) if t is not None]
+        by_key = values_by_key(texts)
+        results = {
+            key: self.classify(key.rsplit(".", 1)[-1] or name, key_values, sample_size=size)
+            for key, key_values in by_key.items()
+        }
+        worst = max(
+            results.items(),
+            key=lambda item: (grade_index(item[1].grade), item[1].entity != NONE, item[1].confidence),
+            default=None,
+        )
+        found = {key: r.entity for key, r in results.items() if r.entity != NONE}
+        if worst is None:
+            return self.classify(name, [], data_type="json")
+        key, result = worst
+        evidence = {
+            "sampled": len(texts), "data_type": data_type, "unwrapped": "json leaves by key",
+            "json_keys": found, "decided_by_key": key, "key_evidence": result.evidence,
+        }  # fmt: skip
+        return replace(result, name=name, evidence=evidence)
 
     # ---------------------------------------------------------------- structured values
     def _structured(self, texts: list[str], hits: dict[str, HeaderHit], evidence: dict[str, Any]):

@@ -14,8 +14,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from govdata import config, warehouse
-from govdata.cli import CommandError
 from govdata.embedded_pg import process_alive
+from govdata.errors import CommandError, GovdataError, redact
 
 #: The pipelines `govdata run` runs, in data-flow order; later stages append themselves here.
 MAIN_JOB_DAGS = ("crawl_departments", "classify_fields", "build_catalog")
@@ -37,7 +37,7 @@ def start_database() -> None:
 
     platform = config.load_platform()
     if not _embedded():
-        _say(f"• PostgreSQL: external ({warehouse.redact_url(config.warehouse_url())})")
+        _say(f"• PostgreSQL: external ({redact(config.warehouse_url())})")
         return
     cluster = default_cluster()
     try:
@@ -185,18 +185,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_crawl(args: argparse.Namespace) -> int:
     """`govdata crawl [--department CODE]`: crawl outside Airflow (for staff checking one department)."""
     from govdata.crawl.report import format_summary, run_summary
-    from govdata.crawl.run import CrawlIncomplete, DepartmentUnavailable, crawl_department
+    from govdata.crawl.run import crawl_department
 
+    config.load_platform()  # a broken govdata.yaml is everyone's problem: say so once, before any crawl
     departments = config.load_departments()
     chosen = [departments.get(args.department)] if args.department else departments.departments
-    run_id = f"cli__{datetime.now(tz=ZoneInfo('Asia/Shanghai')).isoformat(timespec='seconds')}"
+    # unique even for two crawls started in the same second; a retry never reuses a CLI run id
+    run_id = f"cli__{datetime.now(tz=ZoneInfo('Asia/Shanghai')).isoformat(timespec='seconds')}__{os.getpid()}"
     failed = 0
     for dept in chosen:
         try:
             crawl_department(dept, run_id=run_id)
-        except (DepartmentUnavailable, CrawlIncomplete) as exc:
-            failed += 1
-            print(f"error: {exc}", file=sys.stderr)
+        except GovdataError as exc:
+            failed += 1  # one department's trouble never stops the others
+            print(f"error: {redact(str(exc))}", file=sys.stderr)
     for line in format_summary(run_summary(run_id)):
         _say(line)
     return 1 if failed else 0
@@ -249,7 +251,7 @@ def print_summary() -> None:
     except Exception as exc:  # the catalog may not be built yet; the crawl summary still stands
         _say(f"  not available: {exc}")
     _say("\nResults:")
-    _say(f"  warehouse: {warehouse.redact_url(config.warehouse_url())}")
+    _say(f"  warehouse: {redact(config.warehouse_url())}")
     _say("    raw_<department>.*   snapshots of every table and file")
     _say("    meta.crawl_run, meta.harvested_table, meta.harvested_column, meta.schema_change, meta.crawl_error")
     _say("    governance.field_classification, governance.table_classification, governance.classification_audit")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from govdata import warehouse
+from govdata import config, warehouse
 from govdata.crawl.harvest import HarvestedTable, harvest_database, harvest_file_table
 from govdata.crawl.snapshot import snapshot_table
-from govdata.files import FileReadError, iter_drop_folder, read_tabular
+from govdata.errors import GovdataError, redact
+from govdata.files import read_drop_folder
 
 if TYPE_CHECKING:
     import psycopg
@@ -23,12 +24,20 @@ log = logging.getLogger(__name__)
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
 
-class DepartmentUnavailable(RuntimeError):
+class DepartmentUnavailable(GovdataError, RuntimeError):
     """A department's system cannot be reached; the message names the department."""
 
 
-class CrawlIncomplete(RuntimeError):
+class CrawlIncomplete(GovdataError, RuntimeError):
     """Some of a department's database tables could not be copied; the others were."""
+
+
+class CrawlBusy(GovdataError, RuntimeError):
+    """The department is being crawled by another process right now."""
+
+
+#: Error types that report a problem in the data, not a failure to crawl it (the run still succeeds).
+WARNINGS = frozenset({"future_timestamp"})
 
 
 @dataclass
@@ -64,19 +73,59 @@ def ensure_meta_schema(wh: psycopg.Connection) -> None:
         wh.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
 
 
+def lock_department(wh: psycopg.Connection, dept: Department) -> None:
+    """Take the department's crawl lock for this session, or say who holds it since when.
+
+    A session-level advisory lock: the server releases it when the holder's connection ends, even
+    after kill -9, so a crashed crawl never blocks the next one.
+    """
+    got = wh.execute("select pg_try_advisory_lock(hashtext('govdata.crawl'), hashtext(%s))", (dept.code,)).fetchone()
+    if got[0]:
+        return
+    holder = wh.execute(
+        "select run_id, started_at, pid, host from meta.crawl_run"
+        " where department_code = %s and status = 'running' order by started_at desc limit 1",
+        (dept.code,),
+    ).fetchone()
+    who = (
+        f"run {holder[0]} (pid {holder[2]} on {holder[3]}) since {holder[1]:%Y-%m-%d %H:%M:%S %Z}"
+        if holder
+        else "another crawl"
+    )
+    raise CrawlBusy(f"{dept.label}: already being crawled by {who}; this crawl did not start")
+
+
+def _close_abandoned_runs(wh: psycopg.Connection, dept: Department) -> None:
+    # we hold the department's lock, so a run still marked running has no live process behind it
+    wh.execute(
+        """
+        update meta.crawl_run
+        set status = 'failed', finished_at = now(),
+            error_message = 'abandoned: the crawl (pid ' || coalesce(pid::text, '?') || ' on '
+                || coalesce(host, '?') || ') ended without finishing — killed or crashed; closed by the next crawl'
+        where department_code = %s and status = 'running'
+        """,
+        (dept.code,),
+    )
+
+
 def _start_run(wh: psycopg.Connection, dept: Department, run_id: str, logical_date: datetime | None) -> int:
     """Open (or reopen, for a retry of the same run) the crawl_run row; clear a previous attempt's rows."""
+    import os
+    import socket
+
     with wh.transaction():
+        _close_abandoned_runs(wh, dept)
         crawl_run_id = wh.execute(
             """
-            insert into meta.crawl_run (department_code, run_id, logical_date)
-            values (%s, %s, %s)
+            insert into meta.crawl_run (department_code, run_id, logical_date, pid, host)
+            values (%s, %s, %s, %s, %s)
             on conflict (department_code, run_id) do update
               set started_at = now(), finished_at = null, status = 'running', error_message = null,
-                  logical_date = excluded.logical_date
+                  logical_date = excluded.logical_date, pid = excluded.pid, host = excluded.host
             returning crawl_run_id
             """,
-            (dept.code, run_id, logical_date),
+            (dept.code, run_id, logical_date, os.getpid(), socket.gethostname()),
         ).fetchone()[0]
         for child in ("harvested_column", "harvested_table", "schema_change", "crawl_error"):
             wh.execute(f"delete from meta.{child} where crawl_run_id = %s", (crawl_run_id,))
@@ -191,17 +240,14 @@ def _harvest_files(dept: Department, errors: list[CrawlError]) -> list[Harvested
         )
         return []
     tables = []
-    for path in iter_drop_folder(folder):
-        try:
-            file_tables = read_tabular(path)
-        except FileReadError as exc:
-            log.warning("%s: skipped file: %s", dept.label, exc)
-            errors.append(CrawlError("file", path.name, "malformed_file", f"{dept.label}: {exc}"))
+    for entry in read_drop_folder(folder, config.load_platform().crawl.max_file_mb * 2**20):
+        if entry.error is not None:
+            log.warning("%s: skipped file: %s", dept.label, entry.error)
+            errors.append(CrawlError("file", entry.path.name, entry.error.error_type, f"{dept.label}: {entry.error}"))
             continue
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-        for ft in file_tables:
+        for ft in entry.tables:
             table = harvest_file_table(ft)
-            table.last_modified_at = mtime
+            table.last_modified_at = entry.modified_at
             tables.append(table)
     return tables
 
@@ -221,7 +267,7 @@ def _connect_source(dept: Department) -> tuple[psycopg.Connection, list[Harveste
         conn = warehouse.connect(url, autocommit=True)
     except (sqlalchemy.exc.OperationalError, psycopg.OperationalError) as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        where = warehouse.redact_url(url)
+        where = redact(url)
         raise DepartmentUnavailable(f"{dept.label}: cannot reach its database {where}: {reason}") from exc
     return conn, tables
 
@@ -248,6 +294,7 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
     db_failures: list[CrawlError] = []
     with warehouse.connect(autocommit=True) as wh:
         ensure_meta_schema(wh)
+        lock_department(wh, dept)
         wh.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(dept.raw_schema)))
         crawl_run_id = _start_run(wh, dept, run_id, logical_date)
         summary = CrawlSummary(dept.code, dept.name, crawl_run_id, status="running")
@@ -289,22 +336,29 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
                 summary.rows_copied += result.rows_copied
                 summary.row_count += result.row_count
                 _save_state(wh, dept, crawl_run_id, table, result.watermark, result.row_count)
+                if result.future_rows:
+                    errors.append(_future_warning(dept, table, result.future_rows))
                 log.info(
                     "%s: %s → %s.%s: %s rows (%s, %s copied)", dept.short_name, table.source_name,
                     dept.raw_schema, table.raw_table, f"{result.row_count:,}", result.mode, f"{result.rows_copied:,}",
                 )  # fmt: skip
             _record_harvest(wh, dept, crawl_run_id, tables)
-            failed = {e.source_name for e in errors}
+            failed = {e.source_name for e in errors if e.error_type not in WARNINGS}
             summary.schema_changes = _record_schema_changes(wh, dept, crawl_run_id, failed)
             _record_errors(wh, dept, crawl_run_id, errors)
             summary.errors = [asdict(e) for e in errors]
-            db_failures = [e for e in errors if e.source_kind == "database"]
-            summary.status = "partial" if errors else "success"
+            db_failures = [e for e in errors if e.source_kind == "database" and e.error_type not in WARNINGS]
+            summary.status = "partial" if any(e.error_type not in WARNINGS for e in errors) else "success"
             _finish_run(wh, crawl_run_id, summary, "; ".join(e.message for e in db_failures) or None)
         except DepartmentUnavailable as exc:
             summary.status = "failed"
             _record_errors(wh, dept, crawl_run_id, [CrawlError("database", dept.code, "unreachable", str(exc))])
             _finish_run(wh, crawl_run_id, summary, str(exc))
+            raise
+        except Exception as exc:  # whatever stopped it, the run ends with a status and the reason
+            summary.status = "failed"
+            reason = redact(f"{dept.label}: {exc}" if dept.code not in str(exc) else str(exc))
+            _finish_run(wh, crawl_run_id, summary, reason)
             raise
         finally:
             if source is not None:
@@ -315,6 +369,15 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
             + "; ".join(e.message for e in db_failures)
         )
     return summary
+
+
+def _future_warning(dept: Department, table: HarvestedTable, rows: int) -> CrawlError:
+    message = (
+        f"{dept.label}: table {table.source_name!r}, column {table.update_column!r}: {rows:,} rows are stamped "
+        "later than the crawl; they are copied, but the incremental watermark ignores them so later changes "
+        "are still picked up — ask the department to correct the timestamps"
+    )
+    return CrawlError(table.source_kind, table.source_name, "future_timestamp", message, table.update_column)
 
 
 def _tables_without_clashes(

@@ -16,6 +16,9 @@ create table if not exists meta.crawl_run (
     unique (department_code, run_id)
 );
 comment on table meta.crawl_run is '采集批次: one crawl of one department';
+-- the process that runs the crawl, so a later crawl can tell a live run from an abandoned one
+alter table meta.crawl_run add column if not exists pid integer;
+alter table meta.crawl_run add column if not exists host text;
 
 create table if not exists meta.harvested_table (
     crawl_run_id bigint not null references meta.crawl_run on delete cascade,

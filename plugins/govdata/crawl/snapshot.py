@@ -22,6 +22,8 @@ class SnapshotResult:
     row_count: int
     #: max of the update column as text, compared in the source's own type (no time-zone shifts)
     watermark: str | None
+    #: rows whose update column is later than the crawl (left out of the watermark)
+    future_rows: int = 0
 
 
 def _column_defs(table: HarvestedTable) -> psycopg.sql.Composed:
@@ -107,17 +109,31 @@ def _recreate(wh: psycopg.Connection, schema: str, table: HarvestedTable) -> Non
     wh.execute(sql.SQL("comment on table {} is {}").format(target, sql.Literal(comment)))
 
 
-def _watermark(wh: psycopg.Connection, schema: str, table: HarvestedTable) -> str | None:
+def _watermark(wh: psycopg.Connection, schema: str, table: HarvestedTable) -> tuple[str | None, int]:
+    """The snapshot's max update time, capped at now, and how many rows are stamped in the future.
+
+    One row stamped 2099-01-01 once moved the watermark to 2099: every later change fell below it
+    and was never copied, while the crawl said success. Future stamps are counted and reported.
+    """
     from psycopg import sql
 
     if not table.update_column:
-        return None
-    row = wh.execute(
-        sql.SQL("select max({})::text from {}").format(
-            sql.Identifier(table.update_column), qualified(schema, table.raw_table)
-        )
-    ).fetchone()
-    return row[0] if row else None
+        return None, 0
+    column = sql.Identifier(table.update_column)
+    raw_type = next((c.raw_type for c in table.columns if c.name == table.update_column), None) or ""
+    if not raw_type.startswith(("timestamp", "date")):
+        row = wh.execute(
+            sql.SQL("select max({})::text, 0 from {}").format(column, qualified(schema, table.raw_table))
+        ).fetchone()
+    else:
+        # the warehouse clock, in its session time zone: a timestamp without time zone compares as local time
+        cap = sql.SQL("now()::{}").format(sql.SQL(raw_type))
+        row = wh.execute(
+            sql.SQL(
+                "select (max({c}) filter (where {c} <= {cap}))::text, count(*) filter (where {c} > {cap}) from {}"
+            ).format(qualified(schema, table.raw_table), c=column, cap=cap)
+        ).fetchone()
+    return (row[0], row[1]) if row else (None, 0)
 
 
 def _count(conn: psycopg.Connection, target: psycopg.sql.Composable) -> int:
@@ -148,8 +164,8 @@ def snapshot_full(
             assert source is not None
             with source.transaction():
                 copied = stream_copy(source, _source_select(table), wh, target, table.column_names)
-        watermark = _watermark(wh, schema, table)
-    return SnapshotResult(mode="full", rows_copied=copied, row_count=copied, watermark=watermark)
+        watermark, future = _watermark(wh, schema, table)
+    return SnapshotResult("full", rows_copied=copied, row_count=copied, watermark=watermark, future_rows=future)
 
 
 def snapshot_incremental(
@@ -181,8 +197,8 @@ def snapshot_incremental(
         row_count = _count(wh, target)
         if row_count != source_count:
             raise _RowCountMismatch(row_count, source_count)
-        watermark = _watermark(wh, schema, table)
-    return SnapshotResult(mode="incremental", rows_copied=copied, row_count=row_count, watermark=watermark)
+        watermark, future = _watermark(wh, schema, table)
+    return SnapshotResult("incremental", copied, row_count, watermark, future_rows=future)
 
 
 class _RowCountMismatch(Exception):

@@ -72,6 +72,7 @@ assembled as (
         h.raw_schema,
         h.raw_table,
         h.is_current,
+        h.is_latest_copy_failed,
         case when h.is_current then null else h.missing_since end as withdrawn_at
     from harvested as h
     inner join {{ ref('resource_code_registry') }} as r
@@ -134,6 +135,10 @@ select
     classification_rule,
     case when is_current then '有效' else '已撤销' end as status,
     withdrawn_at,
+    is_latest_copy_failed,
+    case
+        when is_latest_copy_failed then '最近一次采集失败：目录描述上次成功采集的快照'
+    end as crawl_note,
     department_code,
     source_name,
     raw_schema,
