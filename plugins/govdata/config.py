@@ -59,6 +59,19 @@ def pg_port() -> int:
     return load_platform().embedded_pg.port
 
 
+def mariadb_port() -> int:
+    """Port of the embedded MariaDB (``GOVDATA_MARIADB_PORT`` overrides config/govdata.yaml)."""
+    env = os.environ.get("GOVDATA_MARIADB_PORT")
+    return int(env) if env else load_platform().embedded_mariadb.port
+
+
+def mariadb_url() -> str:
+    """The embedded MariaDB's read-only URL without a database: base for the MySQL demo departments."""
+    from govdata.embedded_mariadb import default_server
+
+    return default_server().server_url()
+
+
 def warehouse_url() -> str:
     """SQLAlchemy URL of the warehouse: ``GOVDATA_DATABASE_URL`` or the embedded cluster."""
     env = os.environ.get("GOVDATA_DATABASE_URL")
@@ -89,8 +102,12 @@ _VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
 
 def expand(value: str) -> str:
-    """Expand ``${VAR}`` from the environment; GOVDATA_SERVER_URL and GOVDATA_DEMO_DIR have defaults."""
-    defaults = {"GOVDATA_SERVER_URL": server_url, "GOVDATA_DEMO_DIR": lambda: str(demo_dir())}
+    """Expand ``${VAR}`` from the environment; GOVDATA_SERVER_URL, _MARIADB_URL and _DEMO_DIR have defaults."""
+    defaults = {
+        "GOVDATA_SERVER_URL": server_url,
+        "GOVDATA_MARIADB_URL": mariadb_url,
+        "GOVDATA_DEMO_DIR": lambda: str(demo_dir()),
+    }
 
     def sub(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -114,6 +131,12 @@ class EmbeddedPg(_Model):
     user: str = "govdata"
 
 
+class EmbeddedMariaDBSettings(_Model):
+    """The private MariaDB server that `make run` starts for the MySQL demo departments."""
+
+    port: int = 53306
+
+
 class CrawlSettings(_Model):
     """Retries and batch sizes of the crawl."""
 
@@ -126,6 +149,7 @@ class Platform(_Model):
     """config/govdata.yaml: platform-wide settings."""
 
     embedded_pg: EmbeddedPg = EmbeddedPg()
+    embedded_mariadb: EmbeddedMariaDBSettings = EmbeddedMariaDBSettings()
     warehouse_db: str = "govdata"
     airflow_db: str = "airflow"
     crawl: CrawlSettings = CrawlSettings()
@@ -143,7 +167,8 @@ class DatabaseSource(_Model):
     """A departmental database reached through SQLAlchemy."""
 
     url: str
-    schemas: list[str] = ["public"]
+    #: schemas (MySQL: databases) to crawl; empty means the connection's default schema
+    schemas: list[str] = []
 
     def expanded_url(self) -> str:
         """The URL with ``${VAR}`` references filled in."""

@@ -49,6 +49,28 @@ def start_database() -> None:
         raise CommandError(str(exc)) from exc
     state = "already running" if was_running else "started"
     _say(f"• PostgreSQL {state}: 127.0.0.1:{cluster.port} (data in {cluster.data_dir})")
+    start_mariadb()
+
+
+def _embedded_mariadb() -> bool:
+    return "GOVDATA_MARIADB_URL" not in os.environ
+
+
+def start_mariadb() -> None:
+    """Start the embedded MariaDB the MySQL demo departments run on (unless GOVDATA_MARIADB_URL points elsewhere)."""
+    from govdata.embedded_mariadb import EmbeddedMariaDBError, default_server
+
+    if not _embedded_mariadb():
+        _say(f"• MariaDB: external ({warehouse.redact_url(os.environ['GOVDATA_MARIADB_URL'])})")
+        return
+    server = default_server()
+    try:
+        was_running = server.is_running()
+        server.start()
+    except EmbeddedMariaDBError as exc:
+        raise CommandError(str(exc)) from exc
+    state = "already running" if was_running else "started"
+    _say(f"• MariaDB {state}: 127.0.0.1:{server.port} (data in {server.data_dir})")
 
 
 def build_demo_if_needed(rebuild: bool, scale: float) -> None:
@@ -74,7 +96,8 @@ def build_demo_if_needed(rebuild: bool, scale: float) -> None:
 
 
 def _demo_databases_exist(manifest: dict) -> bool:
-    wanted = {d["database"] for d in manifest["departments"].values() if d.get("database")}
+    # only the PostgreSQL ones: MariaDB and SQLite departments are checked by their crawl
+    wanted = {d["database"] for d in manifest["departments"].values() if d.get("engine") == "postgresql"}
     with warehouse.connect(config.database_url("postgres"), autocommit=True) as conn:
         have = {r[0] for r in conn.execute("select datname from pg_database")}
     return wanted <= have
@@ -311,7 +334,8 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    """Stop the Airflow components started by `up`, then the embedded PostgreSQL."""
+    """Stop the Airflow components started by `up`, then the embedded PostgreSQL and MariaDB."""
+    from govdata.embedded_mariadb import default_server
     from govdata.embedded_pg import default_cluster
 
     for component, pid in _running_components().items():
@@ -329,6 +353,8 @@ def cmd_stop(args: argparse.Namespace) -> int:
         _say(f"• {component} stopped")
     if _embedded():
         _say("• PostgreSQL stopped" if default_cluster().stop() else "• PostgreSQL was not running")
+    if _embedded_mariadb():
+        _say("• MariaDB stopped" if default_server().stop() else "• MariaDB was not running")
     return 0
 
 

@@ -23,7 +23,10 @@ def run_summary(run_id: str | None = None) -> list[dict]:
                    (select sum(row_count) from meta.harvested_table t
                     where t.crawl_run_id = r.crawl_run_id) as row_count,
                    (select count(*) from meta.schema_change s where s.crawl_run_id = r.crawl_run_id) as schema_changes,
-                   (select count(*) from meta.crawl_error e where e.crawl_run_id = r.crawl_run_id) as errors,
+                   (select count(*) from meta.crawl_error e where e.crawl_run_id = r.crawl_run_id
+                    and e.error_type <> 'value_converted') as errors,
+                   (select count(*) from meta.crawl_error e where e.crawl_run_id = r.crawl_run_id
+                    and e.error_type = 'value_converted') as conversions,
                    r.error_message, r.crawl_run_id
             from meta.crawl_run r
             where {where}
@@ -48,6 +51,8 @@ def format_summary(rows: list[dict]) -> list[str]:
             f"({int(r['rows_copied'] or 0):,} copied this run), {r['schema_changes']} schema changes, "
             f"{r['errors']} errors"
         )
+        if r.get("conversions"):
+            line += f", {r['conversions']} columns with converted values (meta.crawl_error)"
         if r["error_message"]:
             line += f" — {r['error_message']}"
         lines.append(line)
