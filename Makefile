@@ -10,12 +10,15 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-# Installs what the project needs on a fresh machine: uv, PostgreSQL server binaries, the locked venv.
+# Installs what the project needs on a fresh machine: uv, PostgreSQL and MariaDB server binaries, the locked venv.
 $(STAMP): pyproject.toml uv.lock
 	@$(PY) -m uv --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
 		{ echo "installing PostgreSQL server binaries (Debian package postgresql)"; \
 		  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+	@command -v mariadbd >/dev/null 2>&1 || test -x /usr/sbin/mariadbd || \
+		{ echo "installing MariaDB server binaries (Debian packages mariadb-server, mariadb-client)"; \
+		  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server mariadb-client >/dev/null; }
 	$(UV) sync --frozen --python $(PY)
 	@touch $(STAMP)
 

@@ -1,6 +1,8 @@
 """Crawl throughput (rows/s) on scaled demo data, next to a plain COPY TO/FROM round trip of the same tables.
 
-Runs on a throwaway PostgreSQL cluster of its own (so `make run` data is untouched), prints figures:
+Also MariaDB → warehouse: the crawl's streaming path against ``mariadb --batch`` piped into
+``COPY FROM STDIN`` (the floor), and the crawl's peak memory at N and 4N rows (one subprocess each).
+Runs on a throwaway PostgreSQL cluster and MariaDB of its own (`make run` data is untouched):
 
     .venv/bin/python bench/bench_crawl.py --scale 5
 """
@@ -11,6 +13,7 @@ import argparse
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +29,7 @@ def _setup_environment(work: Path) -> None:
         GOVDATA_PG_DIR=str(cluster_root(work / "pg", work.name, server_user())),
         GOVDATA_DEMO_DIR=str(work / "demo"),
         GOVDATA_PG_PORT=str(free_port()),
+        GOVDATA_MARIADB_PORT=str(free_port()),
     )
     os.environ.pop("GOVDATA_DATABASE_URL", None)
 
@@ -41,7 +45,7 @@ def plain_copy_round_trip(manifest: dict, work: Path) -> tuple[int, float]:
     with warehouse.connect(autocommit=True) as wh:
         wh.execute("drop schema if exists bench_plain cascade; create schema bench_plain")
         for code, dept in manifest["departments"].items():
-            if not dept.get("database"):
+            if dept.get("engine") != "postgresql":
                 continue
             with warehouse.connect(config.database_url(dept["database"]), autocommit=True) as src:
                 for i, table in enumerate(t for t in dept["tables"] if t["source"] == "database"):
@@ -66,6 +70,76 @@ def plain_copy_round_trip(manifest: dict, work: Path) -> tuple[int, float]:
     return rows, elapsed
 
 
+#: A MariaDB table shaped like the demo's (keys, names, amounts, times, flags, free text).
+MARIADB_TABLE = """
+create table t (id bigint primary key, sfzh varchar(18), xm varchar(50) comment '姓名', je decimal(12,2),
+                rq date, gxsj datetime, sfyx tinyint(1), bz text)
+"""
+MARIADB_FILL = """
+insert into t select seq, lpad(seq, 18, '0'), concat('张', seq), seq / 100, '2026-01-01' + interval seq % 900 day,
+       '2026-01-01' + interval seq second, seq % 2, if(seq % 10 = 0, null, concat('备注', repeat('x', seq % 40)))
+from seq_1_to_{n}
+"""
+
+
+def mariadb_tables(server, rows: int) -> dict[str, int]:
+    """Two databases with the bench table at ``rows`` and ``4 × rows`` rows: name → row count."""
+    out = {}
+    for name, n in (("bench_1x", rows), ("bench_4x", 4 * rows)):
+        server.sql(f"drop database if exists {name}; create database {name}; use {name}; {MARIADB_TABLE};"
+                   f"{MARIADB_FILL.format(n=n)}")  # fmt: skip
+        out[name] = n
+    return out
+
+
+def mariadb_floor(server, database: str) -> tuple[int, float]:
+    """``mariadb --batch`` (C client, tab-separated) piped into COPY FROM STDIN: the floor to beat."""
+    from govdata import warehouse
+
+    with warehouse.connect(autocommit=True) as wh:
+        wh.execute("drop table if exists bench_floor")
+        wh.execute("create table bench_floor (id bigint, sfzh varchar(18), xm varchar(50), je numeric(12,2),"
+                   " rq date, gxsj timestamp, sfyx boolean, bz text)")  # fmt: skip
+        started = time.perf_counter()
+        cmd = ["mariadb", f"--socket={server.socket}", "-u", "root", "--batch", "--skip-column-names", "--quick",
+               database, "-e", "select * from t"]  # fmt: skip
+        with subprocess.Popen(cmd, stdout=subprocess.PIPE) as proc, wh.cursor() as cur:
+            assert proc.stdout is not None
+            with cur.copy("copy bench_floor from stdin (null 'NULL')") as copy:
+                while block := proc.stdout.read(1 << 20):
+                    copy.write(block)
+            rows = cur.rowcount
+        elapsed = time.perf_counter() - started
+        wh.execute("drop table bench_floor")
+    return rows, elapsed
+
+
+def mariadb_crawl_child(database: str) -> int:
+    """Crawl one MariaDB bench database (in a subprocess, so its peak RSS is its own) and print the figures."""
+    from govdata.config import Department
+    from govdata.crawl.run import crawl_department
+    from govdata.embedded_mariadb import default_server
+
+    dept = Department.model_validate(
+        {"code": database, "name": "基准测试局", "short_name": "基准局", "org_code": "11440300MB2C00003X",
+         "contact": {"name": "bench", "email": "b@example.gov.cn"},
+         "database": {"url": default_server().url(database)}}
+    )  # fmt: skip
+    started = time.perf_counter()
+    summary = crawl_department(dept, run_id=f"bench-{database}")
+    elapsed = time.perf_counter() - started
+    print(summary.rows_copied, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return 0
+
+
+def mariadb_crawl(database: str) -> tuple[int, float, float]:
+    """(rows, seconds, peak RSS MB) of the crawl of one bench database, run in a subprocess."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--mariadb-child", database], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return int(out[-3]), float(out[-2]), float(out[-1])
+
+
 def crawl_all(run_id: str) -> tuple[int, int, float]:
     """Crawl every department; returns (rows in snapshots, rows copied, seconds)."""
     from govdata.config import load_departments
@@ -85,17 +159,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=5.0)
     parser.add_argument("--keep", action="store_true", help="keep the bench cluster folder")
+    parser.add_argument("--mariadb-rows", type=int, default=0, help="MariaDB bench rows (default 100,000 × scale/5)")
+    parser.add_argument("--mariadb-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.mariadb_child:
+        return mariadb_crawl_child(args.mariadb_child)
 
     work = Path(tempfile.mkdtemp(prefix="govdata-bench-"))
     _setup_environment(work)
     from govdata import config
     from govdata.demo import build_demo
+    from govdata.embedded_mariadb import default_server
     from govdata.embedded_pg import default_cluster
 
     cluster = default_cluster()
+    mariadb = default_server()
     try:
         cluster.start()
+        mariadb.start()
         cluster.ensure_database(config.load_platform().warehouse_db)
         started = time.perf_counter()
         manifest = build_demo(config.server_url(), config.demo_dir(), scale=args.scale)
@@ -120,8 +201,25 @@ def main() -> int:
         ratio = crawl_s / plain_s * (plain_rows / max(crawl_copied, 1))
         print(f"ratio crawl / plain (time per row): {ratio:.2f}x   goal ≤ 1.5x   {'OK' if ratio <= 1.5 else 'MISSED'}")
         print(f"peak memory of this process: {peak_mb:.0f} MB")
+
+        n = args.mariadb_rows or round(100_000 * args.scale / 5)
+        tables = mariadb_tables(mariadb, n)
+        floor_rows, floor_s = mariadb_floor(mariadb, "bench_4x")
+        crawls = {name: mariadb_crawl(name) for name in tables}
+        rows_4x, crawl_4x_s, rss_4x = crawls["bench_4x"]
+        floor_rate, maria_rate = floor_rows / floor_s, rows_4x / crawl_4x_s
+        print(f"MariaDB plain (mariadb --batch | COPY): {floor_rows:>10,} rows in {floor_s:7.2f}s = "
+              f"{floor_rate:>10,.0f} rows/s")  # fmt: skip
+        print(f"MariaDB crawl (stream → COPY text)    : {rows_4x:>10,} rows in {crawl_4x_s:7.2f}s = "
+              f"{maria_rate:>10,.0f} rows/s  (harvest and metadata included)")  # fmt: skip
+        ratio = floor_rate / maria_rate
+        print(f"ratio MariaDB crawl / plain (time per row): {ratio:.2f}x   goal ≤ 1.5x   "
+              f"{'OK' if ratio <= 1.5 else 'MISSED'}")  # fmt: skip
+        for rows, _s, rss in crawls.values():
+            print(f"MariaDB crawl peak RSS at {rows:>10,} rows: {rss:6.0f} MB")
         return 0
     finally:
+        mariadb.stop()
         cluster.stop()
         if not args.keep:
             cluster.destroy()

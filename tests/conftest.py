@@ -1,4 +1,4 @@
-"""Test session set-up: one private PostgreSQL, one Airflow metadata DB and one demo build for all tests.
+"""Test session set-up: one private PostgreSQL, one MariaDB, one Airflow metadata DB and one demo build for all tests.
 
 The environment is set at import time, before anything imports Airflow, because Airflow reads its
 configuration once. The cluster lives in a temporary folder on a free port, so the tests pass
@@ -38,6 +38,7 @@ def _session_config() -> Path:
 
 
 PG_PORT = free_port()
+MARIADB_PORT = free_port()
 os.environ.update(
     GOVDATA_HOME=str(ROOT),
     GOVDATA_LOCAL_DIR=str(SESSION_DIR / "local"),
@@ -45,9 +46,11 @@ os.environ.update(
     GOVDATA_CONFIG_DIR=str(_session_config()),
     GOVDATA_PG_PORT=str(PG_PORT),
     GOVDATA_PG_DIR=str(PG_DIR),
+    GOVDATA_MARIADB_PORT=str(MARIADB_PORT),
     AIRFLOW_HOME=str(SESSION_DIR / "airflow"),
 )
 os.environ.pop("GOVDATA_DATABASE_URL", None)
+os.environ.pop("GOVDATA_MARIADB_URL", None)
 os.environ.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
 
 from govdata.airflow_env import airflow_environment  # noqa: E402
@@ -76,7 +79,18 @@ def pg():
 
 
 @pytest.fixture(scope="session")
-def demo(pg):
+def mariadb():
+    """The session's MariaDB server (the demo's MySQL departments), started once."""
+    from govdata.embedded_mariadb import default_server
+
+    server = default_server()
+    server.start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture(scope="session")
+def demo(pg, mariadb):
     """The demo departmental systems, built once; returns the manifest."""
     from govdata import config
     from govdata.demo import build_demo

@@ -62,6 +62,19 @@ def pg_port() -> int:
     return load_platform().embedded_pg.port
 
 
+def mariadb_port() -> int:
+    """Port of the embedded MariaDB (``GOVDATA_MARIADB_PORT`` overrides config/govdata.yaml)."""
+    env = os.environ.get("GOVDATA_MARIADB_PORT")
+    return int(env) if env else load_platform().embedded_mariadb.port
+
+
+def mariadb_url() -> str:
+    """The embedded MariaDB's read-only URL without a database: base for the MySQL demo departments."""
+    from govdata.embedded_mariadb import default_server
+
+    return default_server().server_url()
+
+
 def warehouse_url() -> str:
     """SQLAlchemy URL of the warehouse: ``GOVDATA_DATABASE_URL`` or the embedded cluster."""
     env = os.environ.get("GOVDATA_DATABASE_URL")
@@ -96,13 +109,17 @@ _VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
 
 def expand(value: str, *, url: bool = False) -> str:
-    """Expand ``${VAR}`` from the environment; GOVDATA_SERVER_URL and GOVDATA_DEMO_DIR have defaults.
+    """Expand ``${VAR}`` from the environment; GOVDATA_SERVER_URL, _MARIADB_URL and _DEMO_DIR have defaults.
 
     With ``url=True``, values substituted into the ``user:password@`` part are percent-encoded: a
     password holding ``@`` or ``/`` would otherwise change where the URL points, and leak into
     messages as part of a host name.
     """
-    defaults = {"GOVDATA_SERVER_URL": departments_server_url, "GOVDATA_DEMO_DIR": lambda: str(demo_dir())}
+    defaults = {
+        "GOVDATA_SERVER_URL": departments_server_url,
+        "GOVDATA_MARIADB_URL": mariadb_url,
+        "GOVDATA_DEMO_DIR": lambda: str(demo_dir()),
+    }
     userinfo_end = _userinfo_end(value) if url else -1
 
     def sub(match: re.Match[str]) -> str:
@@ -138,6 +155,12 @@ class EmbeddedPg(_Model):
     user: str = "govdata"
 
 
+class EmbeddedMariaDBSettings(_Model):
+    """The private MariaDB server that `make run` starts for the MySQL demo departments."""
+
+    port: int = 53306
+
+
 class CrawlSettings(_Model):
     """Retries and batch sizes of the crawl."""
 
@@ -152,6 +175,7 @@ class Platform(_Model):
     """config/govdata.yaml: platform-wide settings."""
 
     embedded_pg: EmbeddedPg = EmbeddedPg()
+    embedded_mariadb: EmbeddedMariaDBSettings = EmbeddedMariaDBSettings()
     warehouse_db: str = "govdata"
     airflow_db: str = "airflow"
     crawl: CrawlSettings = CrawlSettings()
@@ -169,7 +193,8 @@ class DatabaseSource(_Model):
     """A departmental database reached through SQLAlchemy."""
 
     url: str
-    schemas: list[str] = ["public"]
+    #: schemas (MySQL: databases) to crawl; empty means the connection's default schema
+    schemas: list[str] = []
 
     def expanded_url(self) -> str:
         """The URL with ``${VAR}`` references filled in (credentials percent-encoded)."""

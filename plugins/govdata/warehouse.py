@@ -22,12 +22,20 @@ def libpq_url(url: str) -> str:
     return f"{scheme.split('+', 1)[0]}://{rest}"
 
 
+#: Drivers govdata installs, for URLs that name only the engine (SQLAlchemy's defaults may be absent).
+DEFAULT_DRIVERS = {
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mariadb+pymysql",
+    "oracle": "oracle+oracledb",
+}
+
+
 def sqlalchemy_url(url: str) -> str:
-    """A libpq or SQLAlchemy PostgreSQL URL with the psycopg (v3) driver, for SQLAlchemy."""
+    """A URL for SQLAlchemy: a bare engine name gets the driver govdata installs (psycopg 3, PyMySQL, oracledb)."""
     scheme, rest = url.split("://", 1)
-    if scheme in ("postgresql", "postgres"):
-        return f"postgresql+psycopg://{rest}"
-    return url
+    return f"{DEFAULT_DRIVERS.get(scheme, scheme)}://{rest}"
 
 
 def connect(
@@ -46,12 +54,13 @@ def connect(
 
 
 def engine(url: str) -> Engine:
-    """A SQLAlchemy engine for inspecting a source database (PostgreSQL via psycopg 3, or any dialect)."""
+    """A SQLAlchemy engine for a source database (PostgreSQL via psycopg 3, or any dialect)."""
     from sqlalchemy import create_engine
 
     timeout = config.load_platform().crawl.connect_timeout_seconds
     target = sqlalchemy_url(url)
-    connect_args = {"connect_timeout": timeout} if target.startswith("postgresql") else {}
+    takes_timeout = target.startswith(("postgresql", "mysql", "mariadb"))
+    connect_args = {"connect_timeout": timeout} if takes_timeout else {}
     return create_engine(target, pool_pre_ping=True, connect_args=connect_args)
 
 

@@ -10,6 +10,7 @@ from govdata.config import Department
 from govdata.crawl.harvest import harvest_database
 from govdata.crawl.run import crawl_department
 from govdata.crawl.snapshot import snapshot_full
+from govdata.crawl.sources import PgSource
 
 pytestmark = pytest.mark.integration
 
@@ -141,7 +142,7 @@ def test_failed_copy_keeps_the_previous_snapshot(scratch, warehouse_conn):
     # the table disappears between harvest and copy: the copy fails mid-transaction
     src.execute("drop table code_list")
     with pytest.raises(Exception, match="code_list"):
-        snapshot_full(src, warehouse_conn, "raw_scratch", tables["code_list"])
+        snapshot_full(PgSource(src), warehouse_conn, "raw_scratch", tables["code_list"])
     assert warehouse_conn.execute("select count(*) from raw_scratch.code_list").fetchone()[0] == 2
 
 

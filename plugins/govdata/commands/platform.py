@@ -50,6 +50,28 @@ def start_database() -> None:
     state = "already running" if was_running else "started"
     note = location_note(cluster.root)
     _say(f"• PostgreSQL {state}: 127.0.0.1:{cluster.port} (data in {cluster.data_dir}{'; ' + note if note else ''})")
+    start_mariadb()
+
+
+def _embedded_mariadb() -> bool:
+    return "GOVDATA_MARIADB_URL" not in os.environ
+
+
+def start_mariadb() -> None:
+    """Start the embedded MariaDB the MySQL demo departments run on (unless GOVDATA_MARIADB_URL points elsewhere)."""
+    from govdata.embedded_mariadb import EmbeddedMariaDBError, default_server
+
+    if not _embedded_mariadb():
+        _say(f"• MariaDB: external ({redact(os.environ['GOVDATA_MARIADB_URL'])})")
+        return
+    server = default_server()
+    try:
+        was_running = server.is_running()
+        server.start()
+    except EmbeddedMariaDBError as exc:
+        raise CommandError(str(exc)) from exc
+    state = "already running" if was_running else "started"
+    _say(f"• MariaDB {state}: 127.0.0.1:{server.port} (data in {server.data_dir})")
 
 
 def build_demo_if_needed(rebuild: bool, scale: float) -> None:
@@ -72,7 +94,7 @@ def build_demo_if_needed(rebuild: bool, scale: float) -> None:
         manifest = build_demo(server, config.demo_dir(), scale=scale)
     except psycopg.errors.InsufficientPrivilege as exc:
         raise CommandError(
-            f"the demo creates one database per department on {warehouse.redact_url(server)}, which needs "
+            f"the demo creates one database per department on {redact(server)}, which needs "
             f"CREATEDB ({str(exc).strip()}); grant it, point GOVDATA_SERVER_URL at a server where the role "
             "may create databases, or run without the demo (`govdata run --no-demo`)"
         ) from exc
@@ -85,7 +107,8 @@ def build_demo_if_needed(rebuild: bool, scale: float) -> None:
 
 
 def _demo_databases_exist(manifest: dict) -> bool:
-    wanted = {d["database"] for d in manifest["departments"].values() if d.get("database")}
+    # only the PostgreSQL ones: MariaDB and SQLite departments are checked by their crawl
+    wanted = {d["database"] for d in manifest["departments"].values() if d.get("engine") == "postgresql"}
     with warehouse.connect(f"{config.departments_server_url()}/postgres", autocommit=True) as conn:
         have = {r[0] for r in conn.execute("select datname from pg_database")}
     return wanted <= have
@@ -324,7 +347,8 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    """Stop the Airflow components started by `up`, then the embedded PostgreSQL."""
+    """Stop the Airflow components started by `up`, then the embedded PostgreSQL and MariaDB."""
+    from govdata.embedded_mariadb import default_server
     from govdata.embedded_pg import default_cluster
 
     for component, pid in _running_components().items():
@@ -342,6 +366,8 @@ def cmd_stop(args: argparse.Namespace) -> int:
         _say(f"• {component} stopped")
     if _embedded():
         _say("• PostgreSQL stopped" if default_cluster().stop() else "• PostgreSQL was not running")
+    if _embedded_mariadb():
+        _say("• MariaDB stopped" if default_server().stop() else "• MariaDB was not running")
     return 0
 
 

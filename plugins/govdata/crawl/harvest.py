@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from govdata.warehouse import safe_identifier
 
@@ -75,15 +75,18 @@ def raw_table_name(source_name: str) -> str:
     return safe_identifier(source_name.replace(".", "__"))
 
 
-def _raw_type(sa_type: object) -> str | None:
+def _raw_type(sa_type: object, dialect: str = "postgresql") -> str | None:
     """The PostgreSQL type to keep in the snapshot, or None when only text is safe.
 
-    Built-in types are kept so the snapshot is a faithful copy; enums, domains and types of other
-    dialects are copied as text because the warehouse does not have them.
+    Built-in types are kept so the snapshot is a faithful copy; enums and domains are copied as
+    text because the warehouse does not have them. Other dialects' types go through
+    :func:`_foreign_raw_type` (the mapping table in its docstring).
     """
     from sqlalchemy.dialects import postgresql
     from sqlalchemy.sql import sqltypes
 
+    if dialect != "postgresql":
+        return _foreign_raw_type(sa_type)
     if isinstance(sa_type, (sqltypes.NullType, sqltypes.Enum)) or type(sa_type).__name__ in ("DOMAIN", "ENUM"):
         return None
     module = type(sa_type).__module__
@@ -92,6 +95,76 @@ def _raw_type(sa_type: object) -> str | None:
     try:
         return sa_type.compile(dialect=postgresql.dialect()).lower()  # type: ignore[attr-defined]
     except Exception:  # a type SQLAlchemy cannot render for PostgreSQL
+        return None
+
+
+def _foreign_raw_type(sa_type: object) -> str | None:
+    """PostgreSQL type of a MySQL/MariaDB, Oracle, SQLite, SQL Server, DM or KingbaseES column.
+
+    ================================  =====================  ======================================
+    source type (SQLAlchemy)          snapshot type          note
+    ================================  =====================  ======================================
+    MySQL TINYINT(1), BIT(1)          boolean                MySQL's BOOL; any non-zero is true
+    MySQL TINYINT / SMALLINT          smallint               UNSIGNED widens one step
+    MySQL MEDIUMINT / INT             integer                INT UNSIGNED → bigint
+    MySQL BIGINT                      bigint                 UNSIGNED → numeric(20)
+    MySQL YEAR                        smallint
+    MySQL BIT(n)                      bit(n)
+    MySQL FLOAT / DOUBLE              real / double prec.
+    DECIMAL(p,s), Oracle NUMBER(p,s)  numeric(p,s)           NUMBER without precision → numeric
+    DATETIME, TIMESTAMP, Oracle DATE  timestamp              zero dates 0000-00-00 → NULL, counted
+    DATE / TIME                       date / time            MySQL TIME beyond 24h fails the table
+    CHAR(n) / VARCHAR(n), VARCHAR2    char(n) / varchar(n)   lengths in characters, as in MySQL
+    TEXT types, CLOB, NCLOB, LONG     text                   NUL bytes removed, counted
+    ENUM, SET                         text                   SET as its comma-separated text
+    JSON                              jsonb
+    BLOB types, (VAR)BINARY, RAW      bytea
+    anything else                     text                   the source's text form
+    ================================  =====================  ======================================
+
+    Types without a specific rule use SQLAlchemy's generic equivalent (``as_generic``), rendered for
+    PostgreSQL, so a dialect installed later (DM, KingbaseES) maps its standard types the same way.
+    """
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.sql import sqltypes
+
+    name = type(sa_type).__name__
+    unsigned = bool(getattr(sa_type, "unsigned", False))
+    if name == "TINYINT" and getattr(sa_type, "display_width", None) == 1:
+        return "boolean"
+    if name == "BIT":
+        length = getattr(sa_type, "length", None) or 1
+        return "boolean" if length == 1 else f"bit({length})"
+    by_name = {
+        "TINYINT": "smallint",
+        "SMALLINT": "integer" if unsigned else "smallint",
+        "MEDIUMINT": "integer",
+        "INTEGER": "bigint" if unsigned else "integer",
+        "BIGINT": "numeric(20)" if unsigned else "bigint",
+        "YEAR": "smallint",
+        "FLOAT": "real",
+        "BINARY_FLOAT": "real",
+        "SET": "text",
+        "ENUM": "text",
+    }
+    if name in by_name and not (name == "FLOAT" and type(sa_type).__module__.endswith("oracle.types")):
+        return by_name[name]
+    if isinstance(sa_type, (sqltypes.Enum, sqltypes.NullType)):
+        return None
+    if isinstance(sa_type, sqltypes.JSON):
+        return "jsonb"
+    if isinstance(sa_type, (sqltypes.LargeBinary, sqltypes._Binary)) or name == "RAW":
+        return "bytea"
+    if name in ("CHAR", "NCHAR") and getattr(sa_type, "length", None):
+        return f"char({sa_type.length})"  # type: ignore[attr-defined]
+    if isinstance(sa_type, sqltypes.DateTime):
+        return "timestamp with time zone" if getattr(sa_type, "timezone", False) else "timestamp"
+    if isinstance(sa_type, sqltypes.String) and not getattr(sa_type, "length", None):
+        return "text"
+    try:
+        generic = sa_type.as_generic()  # type: ignore[attr-defined]
+        return generic.compile(dialect=postgresql.dialect()).lower()
+    except Exception:  # no generic equivalent: copy the source's text form
         return None
 
 
@@ -112,18 +185,51 @@ def _pick_update_column(dept: Department, table: str, columns: list[HarvestedCol
     return None
 
 
+def _mark_mariadb_json(inspector: Any, schema: str, all_columns: dict) -> None:
+    """MariaDB's JSON is LONGTEXT plus a ``json_valid(col)`` check: give those columns the JSON type."""
+    import re
+
+    from sqlalchemy import text
+    from sqlalchemy.sql import sqltypes
+
+    query = text(
+        "select table_name, check_clause from information_schema.check_constraints where constraint_schema = :s"
+    )
+    with inspector.bind.connect() as conn:
+        checks = conn.execute(query, {"s": schema}).fetchall()
+    json_columns = {
+        (table, column.replace("``", "`"))
+        for table, clause in checks
+        for column in re.findall(r"json_valid\(`((?:[^`]|``)+)`\)", clause or "")
+    }
+    for (_, table), columns in all_columns.items():
+        for col in columns:
+            if (table, col["name"]) in json_columns:
+                col["type"] = sqltypes.JSON()
+
+
+def _table_comments(inspector: Any, schema: str) -> dict:
+    try:
+        return inspector.get_multi_table_comment(schema=schema)
+    except NotImplementedError:  # SQLite has no comments
+        return {}
+
+
 def harvest_database(dept: Department, eng: Engine, schemas: list[str]) -> list[HarvestedTable]:
     """Inspect every table of the given schemas: columns, types, comments, primary keys."""
     from sqlalchemy import inspect
 
     inspector = inspect(eng)
+    dialect = eng.dialect.name
     tables: list[HarvestedTable] = []
-    for schema in schemas:
+    for schema in schemas or [inspector.default_schema_name]:
         pg_default = schema == inspector.default_schema_name
         names = sorted(inspector.get_table_names(schema=schema))
-        comments = inspector.get_multi_table_comment(schema=schema) if names else {}
+        comments = _table_comments(inspector, schema) if names else {}
         all_columns = inspector.get_multi_columns(schema=schema) if names else {}
         all_pks = inspector.get_multi_pk_constraint(schema=schema) if names else {}
+        if dialect in ("mysql", "mariadb") and names:
+            _mark_mariadb_json(inspector, schema, all_columns)
         for name in names:
             key = (schema, name)
             pk = list((all_pks.get(key) or {}).get("constrained_columns") or [])
@@ -131,11 +237,11 @@ def harvest_database(dept: Department, eng: Engine, schemas: list[str]) -> list[
                 HarvestedColumn(
                     name=col["name"],
                     ordinal=i,
-                    data_type=str(_raw_type(col["type"]) or col["type"]).lower(),
+                    data_type=str(_raw_type(col["type"], dialect) or col["type"]).lower(),
                     nullable=bool(col.get("nullable", True)),
                     comment=(col.get("comment") or None),
                     is_primary_key=col["name"] in pk,
-                    raw_type=_raw_type(col["type"]),
+                    raw_type=_raw_type(col["type"], dialect),
                 )
                 for i, col in enumerate(all_columns.get(key, []), start=1)
             ]

@@ -11,8 +11,10 @@ log = logging.getLogger(__name__)
 
 def run_summary(run_id: str | None = None) -> list[dict]:
     """One row per department for a run (the latest run of each department when run_id is None)."""
+    from govdata.crawl.run import NOTICES
+
     where = (
-        "r.run_id = %s"
+        "r.run_id = %(run_id)s"
         if run_id
         else "r.crawl_run_id in (select max(crawl_run_id) from meta.crawl_run group by department_code)"
     )
@@ -23,13 +25,16 @@ def run_summary(run_id: str | None = None) -> list[dict]:
                    (select sum(row_count) from meta.harvested_table t
                     where t.crawl_run_id = r.crawl_run_id) as row_count,
                    (select count(*) from meta.schema_change s where s.crawl_run_id = r.crawl_run_id) as schema_changes,
-                   (select count(*) from meta.crawl_error e where e.crawl_run_id = r.crawl_run_id) as errors,
+                   (select count(*) from meta.crawl_error e where e.crawl_run_id = r.crawl_run_id
+                    and e.error_type <> all(%(notices)s)) as errors,
+                   (select count(*) from meta.crawl_error e where e.crawl_run_id = r.crawl_run_id
+                    and e.error_type = any(%(notices)s)) as notices,
                    r.error_message, r.crawl_run_id
             from meta.crawl_run r
             where {where}
             order by r.department_code
             """,  # noqa: S608 - the where clause is one of two constants
-            (run_id,) if run_id else None,
+            {"run_id": run_id, "notices": list(NOTICES)},
         )
         names = [d.name for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
@@ -48,6 +53,8 @@ def format_summary(rows: list[dict]) -> list[str]:
             f"({int(r['rows_copied'] or 0):,} copied this run), {r['schema_changes']} schema changes, "
             f"{r['errors']} errors"
         )
+        if r.get("notices"):
+            line += f", {r['notices']} data notices (converted values, future timestamps: meta.crawl_error)"
         if r["error_message"]:
             line += f" — {r['error_message']}"
         lines.append(line)

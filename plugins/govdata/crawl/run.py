@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from govdata import config, warehouse
 from govdata.crawl.harvest import HarvestedTable, harvest_database, harvest_file_table
-from govdata.crawl.snapshot import snapshot_table
+from govdata.crawl.snapshot import SnapshotResult, snapshot_table
+from govdata.crawl.sources import Source, open_source
 from govdata.errors import GovdataError, redact
 from govdata.files import read_drop_folder
 
@@ -36,8 +37,8 @@ class CrawlBusy(GovdataError, RuntimeError):
     """The department is being crawled by another process right now."""
 
 
-#: Error types that report a problem in the data, not a failure to crawl it (the run still succeeds).
-WARNINGS = frozenset({"future_timestamp"})
+#: Error types that note a problem in the data, not a failure to crawl it (the run still succeeds).
+NOTICES = ("value_converted", "future_timestamp")
 
 
 @dataclass
@@ -252,29 +253,40 @@ def _harvest_files(dept: Department, errors: list[CrawlError]) -> list[Harvested
     return tables
 
 
-def _connect_source(dept: Department) -> tuple[psycopg.Connection, list[HarvestedTable]]:
+def _connect_source(dept: Department) -> tuple[Source, list[HarvestedTable]]:
     import psycopg
     import sqlalchemy.exc
 
     assert dept.database is not None
     url = dept.database.expanded_url()
     try:
-        eng = warehouse.engine(url)
+        source = open_source(url)
         try:
-            tables = harvest_database(dept, eng, dept.database.schemas)
-        finally:
-            eng.dispose()
-        conn = warehouse.connect(url, autocommit=True)
+            tables = harvest_database(dept, source.engine, dept.database.schemas)
+        except BaseException:
+            source.close()
+            raise
     except (sqlalchemy.exc.OperationalError, psycopg.OperationalError) as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         where = redact(url)
         raise DepartmentUnavailable(f"{dept.label}: cannot reach its database {where}: {reason}") from exc
-    return conn, tables
+    return source, tables
+
+
+def _conversion_notices(dept: Department, table: HarvestedTable, result: SnapshotResult) -> list[CrawlError]:
+    """Values the copy had to change (zero dates, NUL in text), recorded without failing the table."""
+    what = {"zero_date": "zero dates (0000-00-00) copied as NULL", "nul_removed": "values with NUL characters removed"}
+    return [
+        CrawlError(table.source_kind, table.source_name, "value_converted",
+                   f"{dept.label}: table {table.source_name!r}, column {column!r}: {count:,} {what.get(kind, kind)}",
+                   column_name=column)
+        for (column, kind), count in sorted(result.conversions.items())
+    ]  # fmt: skip
 
 
 def _copy_error(dept: Department, table: HarvestedTable, exc: Exception) -> CrawlError:
     diag = getattr(exc, "diag", None)
-    column = getattr(diag, "column_name", None) if diag else None
+    column = getattr(exc, "column_name", None) or (getattr(diag, "column_name", None) if diag else None)
     context = (getattr(diag, "context", None) or "") if diag else ""
     where = f", column {column!r}" if column else ""
     detail = f" ({context.strip()})" if context else ""
@@ -291,6 +303,7 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
     from psycopg import sql
 
     errors: list[CrawlError] = []
+    notices: list[CrawlError] = []
     db_failures: list[CrawlError] = []
     with warehouse.connect(autocommit=True) as wh:
         ensure_meta_schema(wh)
@@ -298,7 +311,7 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
         wh.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(dept.raw_schema)))
         crawl_run_id = _start_run(wh, dept, run_id, logical_date)
         summary = CrawlSummary(dept.code, dept.name, crawl_run_id, status="running")
-        source: psycopg.Connection | None = None
+        source: Source | None = None
         try:
             tables: list[HarvestedTable] = []
             if dept.database is not None:
@@ -333,22 +346,23 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
                 )
                 if table.source_kind == "database":
                     table.last_modified_at = result.watermark
+                notices += _conversion_notices(dept, table, result)
                 summary.rows_copied += result.rows_copied
                 summary.row_count += result.row_count
                 _save_state(wh, dept, crawl_run_id, table, result.watermark, result.row_count)
                 if result.future_rows:
-                    errors.append(_future_warning(dept, table, result.future_rows))
+                    notices.append(_future_notice(dept, table, result.future_rows))
                 log.info(
                     "%s: %s → %s.%s: %s rows (%s, %s copied)", dept.short_name, table.source_name,
                     dept.raw_schema, table.raw_table, f"{result.row_count:,}", result.mode, f"{result.rows_copied:,}",
                 )  # fmt: skip
             _record_harvest(wh, dept, crawl_run_id, tables)
-            failed = {e.source_name for e in errors if e.error_type not in WARNINGS}
+            failed = {e.source_name for e in errors}
             summary.schema_changes = _record_schema_changes(wh, dept, crawl_run_id, failed)
-            _record_errors(wh, dept, crawl_run_id, errors)
+            _record_errors(wh, dept, crawl_run_id, errors + notices)
             summary.errors = [asdict(e) for e in errors]
-            db_failures = [e for e in errors if e.source_kind == "database" and e.error_type not in WARNINGS]
-            summary.status = "partial" if any(e.error_type not in WARNINGS for e in errors) else "success"
+            db_failures = [e for e in errors if e.source_kind == "database"]
+            summary.status = "partial" if errors else "success"
             _finish_run(wh, crawl_run_id, summary, "; ".join(e.message for e in db_failures) or None)
         except DepartmentUnavailable as exc:
             summary.status = "failed"
@@ -371,7 +385,7 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
     return summary
 
 
-def _future_warning(dept: Department, table: HarvestedTable, rows: int) -> CrawlError:
+def _future_notice(dept: Department, table: HarvestedTable, rows: int) -> CrawlError:
     message = (
         f"{dept.label}: table {table.source_name!r}, column {table.update_column!r}: {rows:,} rows are stamped "
         "later than the crawl; they are copied, but the incremental watermark ignores them so later changes "

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from govdata.warehouse import column_list, copy_rows, qualified, stream_copy
+from govdata.warehouse import column_list, copy_rows, qualified
 
 if TYPE_CHECKING:
     import psycopg
 
     from govdata.crawl.harvest import HarvestedTable
+    from govdata.crawl.sources import Source
 
 
 @dataclass
@@ -24,6 +26,8 @@ class SnapshotResult:
     watermark: str | None
     #: rows whose update column is later than the crawl (left out of the watermark)
     future_rows: int = 0
+    #: source values converted on the way (zero dates → NULL, NUL removed): (column, kind) → count
+    conversions: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 def _column_defs(table: HarvestedTable) -> psycopg.sql.Composed:
@@ -32,25 +36,6 @@ def _column_defs(table: HarvestedTable) -> psycopg.sql.Composed:
     return sql.SQL(", ").join(
         sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.raw_type or "text")) for c in table.columns
     )
-
-
-def _source_select(table: HarvestedTable, where_after: str | None = None) -> psycopg.sql.Composed:
-    """SELECT of the source table; non-builtin types are cast to text so binary COPY matches."""
-    from psycopg import sql
-
-    cols = sql.SQL(", ").join(
-        sql.Identifier(c.name) if c.raw_type else sql.SQL("{}::text").format(sql.Identifier(c.name))
-        for c in table.columns
-    )
-    query = sql.SQL("select {} from {}").format(cols, qualified(table.source_schema or "public", table.source_table))
-    if where_after is not None and table.update_column:
-        # >= rather than >: rows stamped in the same instant as the watermark but committed later
-        # are picked up; the merge by primary key makes the overlap harmless
-        column = next(c for c in table.columns if c.name == table.update_column)
-        query = sql.SQL("{} where {} >= {}::{}").format(
-            query, sql.Identifier(column.name), sql.Literal(where_after), sql.SQL(column.raw_type or "text")
-        )
-    return query
 
 
 def _raw_matches(wh: psycopg.Connection, schema: str, table: HarvestedTable) -> bool:
@@ -142,9 +127,7 @@ def _count(conn: psycopg.Connection, target: psycopg.sql.Composable) -> int:
     return conn.execute(sql.SQL("select count(*) from {}").format(target)).fetchone()[0]
 
 
-def snapshot_full(
-    source: psycopg.Connection | None, wh: psycopg.Connection, schema: str, table: HarvestedTable
-) -> SnapshotResult:
+def snapshot_full(source: Source | None, wh: psycopg.Connection, schema: str, table: HarvestedTable) -> SnapshotResult:
     """Replace raw.<table> with a full copy, inside one transaction so a failure keeps the old one.
 
     The table is truncated (or created) in the same transaction as the COPY, which lets PostgreSQL
@@ -158,18 +141,20 @@ def snapshot_full(
             wh.execute(sql.SQL("truncate table {}").format(target))
         else:
             _recreate(wh, schema, table)
+        conversions: Counter[tuple[str, str]] = Counter()
         if table.file_rows is not None:
             copied = copy_rows(wh, schema, table.raw_table, table.column_names, table.file_rows)
         else:
             assert source is not None
-            with source.transaction():
-                copied = stream_copy(source, _source_select(table), wh, target, table.column_names)
+            with source.snapshot():
+                result = source.copy(table, wh, target)
+            copied, conversions = result.rows, result.conversions
         watermark, future = _watermark(wh, schema, table)
-    return SnapshotResult("full", rows_copied=copied, row_count=copied, watermark=watermark, future_rows=future)
+    return SnapshotResult("full", copied, copied, watermark, future_rows=future, conversions=conversions)
 
 
 def snapshot_incremental(
-    source: psycopg.Connection, wh: psycopg.Connection, schema: str, table: HarvestedTable, since: str
+    source: Source, wh: psycopg.Connection, schema: str, table: HarvestedTable, since: str
 ) -> SnapshotResult | None:
     """Copy rows updated since the watermark and merge them by primary key.
 
@@ -183,9 +168,10 @@ def snapshot_incremental(
     pk = table.primary_key
     with wh.transaction():
         wh.execute(sql.SQL("create temp table {} (like {}) on commit drop").format(staging, target))
-        with source.transaction():
-            copied = stream_copy(source, _source_select(table, since), wh, staging, table.column_names)
-            source_count = _count(source, qualified(table.source_schema or "public", table.source_table))
+        with source.snapshot():
+            result = source.copy(table, wh, staging, since)
+            source_count = source.count(table)
+        copied = result.rows
         if copied:
             match = sql.SQL(" and ").join(sql.SQL("r.{c} = i.{c}").format(c=sql.Identifier(c)) for c in pk)
             wh.execute(sql.SQL("delete from {} r using {} i where {}").format(target, staging, match))
@@ -198,7 +184,9 @@ def snapshot_incremental(
         if row_count != source_count:
             raise _RowCountMismatch(row_count, source_count)
         watermark, future = _watermark(wh, schema, table)
-    return SnapshotResult("incremental", copied, row_count, watermark, future_rows=future)
+    return SnapshotResult(
+        "incremental", copied, row_count, watermark, future_rows=future, conversions=result.conversions
+    )
 
 
 class _RowCountMismatch(Exception):
@@ -207,7 +195,7 @@ class _RowCountMismatch(Exception):
 
 
 def snapshot_table(
-    source: psycopg.Connection | None,
+    source: Source | None,
     wh: psycopg.Connection,
     schema: str,
     table: HarvestedTable,

@@ -29,6 +29,31 @@ def database_name(code: str) -> str:
     return f"govdata_dept_{code}"
 
 
+def database_ref(data: DepartmentData) -> str | None:
+    """How the manifest names a department's database: its name, or a SQLite file under the demo folder."""
+    if not data.tables:
+        return None
+    return f"db/{data.code}.sqlite" if data.engine == "sqlite" else database_name(data.code)
+
+
+def _loader(data: DepartmentData, server_url: str, demo_dir: Path, mariadb_url: str | None) -> tuple:
+    """The load call for a department's database, by engine."""
+    from govdata.demo import loader
+
+    ref = database_ref(data)
+    if data.engine == "mariadb":
+        return loader.load_mysql_database, mariadb_url or _embedded_mariadb_admin_url(), ref, data.tables
+    if data.engine == "sqlite":
+        return loader.load_sqlite_database, demo_dir / str(ref), data.tables
+    return loader.load_database, server_url, ref, data.tables
+
+
+def _embedded_mariadb_admin_url() -> str:
+    from govdata.embedded_mariadb import default_server
+
+    return default_server().server_url(user="govdata")
+
+
 def generate(seed: int = DEFAULT_SEED, scale: float = 1.0, as_of: dt.date | None = None) -> Iterator[DepartmentData]:
     """Every department's tables and files in memory, one department at a time (no I/O)."""
     as_of = as_of or dt.date.today()
@@ -44,14 +69,16 @@ def build_demo(
     scale: float = 1.0,
     seed: int = DEFAULT_SEED,
     as_of: dt.date | None = None,
+    mariadb_url: str | None = None,
 ) -> dict[str, Any]:
     """Rebuild the demo departments' databases on ``server_url`` and their drop folders under ``demo_dir``.
+
+    Departments on MariaDB load into ``mariadb_url`` (a server URL of a user that may create
+    databases; default the embedded server), departments on SQLite into ``demo_dir/db/<code>.sqlite``.
 
     Re-running with the same seed and scale gives the same content; only timestamps follow ``as_of``
     (default today). Writes ``demo_dir/manifest.json`` and returns the same manifest.
     """
-    from govdata.demo.loader import load_database
-
     as_of = as_of or dt.date.today()
     demo_dir = Path(demo_dir)
     demo_dir.mkdir(parents=True, exist_ok=True)
@@ -63,13 +90,13 @@ def build_demo(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-load") as worker:
         loading: Future | None = None
         for data in generate(seed, scale, as_of):
-            database = database_name(data.code) if data.tables else None
+            database = database_ref(data)
             drop_folder = f"drop/{data.code}" if data.files else None
             if loading is not None:
                 loading.result()
                 loading = None
             if database:
-                loading = worker.submit(load_database, server_url, database, data.tables)
+                loading = worker.submit(*_loader(data, server_url, demo_dir, mariadb_url))
             folder = demo_dir / "drop" / data.code
             if drop_folder:
                 write_drop_folder(folder, data.files, stamp)

@@ -69,6 +69,7 @@ class ManifestBuilder:
         """Describe a department and check every copy it holds against the authorities built so far."""
         tables = data.all_tables()
         self.departments[data.code] = {
+            "engine": data.engine if database else None,
             "database": database,
             "drop_folder": drop_folder,
             "tables": [table_entry(t) for t in tables],

@@ -121,6 +121,8 @@ class DepartmentData:
 
     code: str
     tables: list[Table] = field(default_factory=list)
+    #: the engine its database runs on: postgresql, mariadb or sqlite
+    engine: str = "postgresql"
     files: list[DropFile] = field(default_factory=list)
     defects: list[Defect] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)

@@ -1,15 +1,17 @@
-"""民政局: no database, only files dropped in its folder (低保对象名单 as UTF-8 with BOM, 养老机构名录)."""
+"""民政局: a SQLite file (社会组织登记; SQLite has no comments) and dropped files (低保名单 with BOM, 养老机构)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from govdata.demo import identifiers as ids
 from govdata.demo.context import Context
 from govdata.demo.model import Column, DepartmentData, DropFile, Table
-from govdata.demo.pools import REFERENCE_YEAR, district, office_address
+from govdata.demo.pools import REFERENCE_YEAR, district, office_address, person_name
 
 CODE = "mzj"
+ENGINE = "sqlite"
 ALLOWANCE_FILE = "最低生活保障对象名单.csv"
 CARE_HOMES_FILE = "养老机构名录.csv"
 
@@ -88,8 +90,54 @@ def _care_homes(ctx: Context) -> DropFile:
     return DropFile(CARE_HOMES_FILE, "csv", [table], encoding="utf-8")
 
 
+_ORG_KINDS = (("社会团体", "51", "协会"), ("民办非企业单位", "52", "服务中心"), ("基金会", "53", "基金会"))
+
+
+def _organisations(ctx: Context) -> Table:
+    """社会组织登记 in a SQLite file: declared types only (SQLite's affinity), dates as ISO text."""
+    rng = ctx.rng
+    times = ctx.update_times(ctx.n(600, minimum=20), ctx.newest_update("每月"), span_days=1200)
+    rows = []
+    for n, gxsj in enumerate(times, start=1):
+        kind, prefix, suffix = rng.choice(_ORG_KINDS)
+        dist, _street = district(rng)
+        founded = ctx.date_between(dt.date(1995, 1, 1), gxsj.date())
+        rows.append(
+            [
+                ids.uscc(rng, prefix),
+                f"深圳市{dist}{rng.choice(('慈善', '志愿者', '社区', '养老', '青少年'))}{suffix}（{n}）",
+                kind,
+                person_name(rng, rng.random() < 0.5),
+                founded,
+                Decimal(rng.choice((3, 10, 50, 200, 800))) * 10000,
+                rng.random() < 0.9,
+                gxsj,
+            ]
+        )
+    return Table(
+        name="shzz_djxx",
+        comment=None,
+        columns=[
+            Column("tyshxydm", "varchar(18)", None, "CN_USCC"),
+            Column("zzmc", "varchar(200)"),
+            Column("zzlx", "varchar(20)"),
+            Column("fddbr", "varchar(50)", None, "PERSON"),
+            Column("clrq", "date"),
+            Column("zczj", "numeric(14,2)"),
+            Column("sfyx", "boolean"),
+            Column("gxsj", "timestamp"),
+        ],
+        rows=rows,
+        primary_key=("tyshxydm",),
+        update_column="gxsj",
+        update_cycle="每月",
+    )
+
+
 def build(ctx: Context) -> DepartmentData:
-    """Generate the 民政 files and inject their conflicts."""
+    """Generate the 民政 database and files and inject their conflicts."""
+    ctx.data.engine = ENGINE
+    ctx.data.tables.append(_organisations(ctx))
     allowance = _allowance(ctx)
     ctx.data.files += [allowance, _care_homes(ctx)]
     table = allowance.tables[0]

@@ -1,8 +1,9 @@
-"""人力资源和社会保障局: 参保单位, 参保人员, 社会保障卡, 就业失业登记."""
+"""人力资源和社会保障局 on MariaDB: 参保单位, 参保人员, 社保卡, 就业登记, 技能培训补贴 (MySQL type edge cases)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 from govdata.demo import identifiers as ids
@@ -11,6 +12,7 @@ from govdata.demo.model import Column, DepartmentData, Table
 from govdata.demo.pools import district, office_address, other_name, person_name, renamed_company
 
 CODE = "rsj"
+ENGINE = "mariadb"
 _INSURANCE = ("企业职工基本养老保险", "职工基本医疗保险", "失业保险", "工伤保险")
 _BANKS = (
     "中国工商银行深圳市分行",
@@ -73,9 +75,9 @@ def _units(ctx: Context) -> Table:
             Column("dwlx", "varchar(20)", "单位类型"),
             Column("lxr", "varchar(50)", None, "PERSON"),
             Column("lxdh", "varchar(20)", "联系电话", "CN_MOBILE"),
-            Column("cbrs", "integer", "参保人数"),
+            Column("cbrs", "int", "参保人数"),
             Column("cbrq", "date", "参保登记日期"),
-            Column("gxsj", "timestamp", "更新时间"),
+            Column("gxsj", "datetime", "更新时间"),
         ],
         rows=rows,
         primary_key=("dwbh",),
@@ -128,9 +130,9 @@ def _insured(ctx: Context, units: Table) -> Table:
             Column("xz", "varchar(50)", "险种"),
             Column("cbzt", "varchar(10)", "参保状态"),
             Column("cbrq", "date", "首次参保日期"),
-            Column("jfjs", "numeric(12,2)", "缴费基数(元)"),
+            Column("jfjs", "decimal(12,2)", "缴费基数(元)"),
             Column("lxdh", "varchar(20)", "联系电话", "CN_MOBILE"),
-            Column("gxsj", "timestamp", "更新时间"),
+            Column("gxsj", "datetime", "更新时间"),
         ],
         rows=rows,
         primary_key=("grbh",),
@@ -174,7 +176,7 @@ def _cards(ctx: Context) -> Table:
             Column("khyh", "varchar(50)", "开户银行"),
             Column("fkrq", "date", "发卡日期"),
             Column("kzt", "varchar(10)", "卡状态"),
-            Column("gxsj", "timestamp", "更新时间"),
+            Column("gxsj", "datetime", "更新时间"),
         ],
         rows=rows,
         primary_key=("sbkh",),
@@ -225,7 +227,7 @@ def _employment(ctx: Context) -> Table:
             Column("djrq", "date", "登记日期"),
             Column("lxdh", "varchar(20)", "联系电话", "CN_MOBILE"),
             Column("bz", "text", "备注", "FREE_TEXT_WITH_PII"),
-            Column("gxsj", "timestamp", "更新时间"),
+            Column("gxsj", "datetime", "更新时间"),
         ],
         rows=rows,
         primary_key=("djbh",),
@@ -234,14 +236,95 @@ def _employment(ctx: Context) -> Table:
     )
 
 
+_LEVELS = ("初级", "中级", "高级", "技师", "高级技师")
+_SUBSIDIES = ("培训补贴", "鉴定补贴", "生活费补贴")
+_COURSES = ("电工", "焊工", "育婴员", "养老护理员", "中式烹调师", "电子商务师", "工业机器人系统运维员")
+#: utf8mb4 text a 3-byte "utf8" system would lose: emoji and CJK Extension B (𠀀-𪛟) characters
+_FEEDBACK = ("课程很实用👍", "老师讲得好😀", "𠮷野家实训基地", "学员来自𡃁仔村", "希望增加夜班课🌙", None)
+
+
+def _training(ctx: Context) -> Table:
+    """技能培训补贴申领: one column per MySQL type the crawl must map, with zero dates and NUL bytes."""
+    rng = ctx.rng
+    trainees = ctx.sample(ctx.people.where(min_age=18, max_age=60), ctx.n(800))
+    times = ctx.update_times(len(trainees), ctx.newest_update("每周"), span_days=700)
+    rows = []
+    for n, (idx, gxsj) in enumerate(zip(trainees, times, strict=True), start=1):
+        p = ctx.person(idx)
+        start = gxsj.replace(microsecond=0) - dt.timedelta(days=rng.randrange(30, 200))
+        kinds = sorted(rng.sample(_SUBSIDIES, rng.randrange(1, 3)), key=_SUBSIDIES.index)
+        rows.append(
+            [
+                f"PX{gxsj:%Y}{n:07d}",
+                p.sfzh,
+                p.xm,
+                rng.choice(_COURSES),
+                rng.choice(_LEVELS),
+                ",".join(kinds),
+                rng.random() < 0.85,
+                b"\x01" if rng.random() < 0.95 else b"\x00",
+                Decimal(rng.choice((800, 1200, 1500, 2000, 3000))) + Decimal("0.50"),
+                round(rng.uniform(0.6, 1.0), 4),
+                start.year,
+                start,
+                start.date() + dt.timedelta(days=rng.randrange(10, 60)),
+                dt.time(rng.choice((8, 9, 14, 19)), rng.choice((0, 30))),
+                json.dumps(
+                    {"课时": rng.choice((32, 64, 96)), "机构": f"深圳市第{rng.randrange(1, 30)}职业技能培训中心"},
+                    ensure_ascii=False,
+                ),
+                rng.randbytes(16),
+                f"ZS{n:08d}",
+                rng.choice(_FEEDBACK),
+                gxsj,
+            ]
+        )
+    table = Table(
+        name="zyjn_pxbt",
+        comment="职业技能培训补贴申领信息",
+        columns=[
+            Column("sqbh", "varchar(16)", "申请编号"),
+            Column("sfzh", "varchar(18)", "公民身份号码", "CN_RESIDENT_ID"),
+            Column("xm", "varchar(50)", "姓名", "PERSON", describes=(("sfzh", "姓名"),)),
+            Column("pxzy", "varchar(50)", "培训职业(工种)"),
+            Column("pxdj", f"enum({', '.join(repr(v) for v in _LEVELS)})", "培训等级"),
+            Column("bzlx", f"set({', '.join(repr(v) for v in _SUBSIDIES)})", "补贴类型"),
+            Column("sfhg", "tinyint(1)", "是否考核合格"),
+            Column("sfyx", "bit(1)", "是否有效"),
+            Column("bzje", "decimal(10,2)", "补贴金额(元)"),
+            Column("cql", "double", "出勤率"),
+            Column("pxnf", "year", "培训年份"),
+            Column("kssj", "datetime", "培训开始时间"),
+            Column("jyrq", "date", "结业日期"),
+            Column("skss", "time", "上课时间"),
+            Column("kzxx", "json", "扩展信息"),
+            Column("clzy", "varbinary(16)", "申请材料摘要(MD5)"),
+            Column("zsbh", "varchar(30)", "证书编号"),
+            Column("xyfk", "text", "学员反馈"),
+            Column("gxsj", "datetime", "更新时间"),
+        ],
+        rows=rows,
+        primary_key=("sqbh",),
+        update_column="gxsj",
+        update_cycle="每周",
+    )
+    # legacy rows entered before the fields were mandatory: MySQL's zero dates
+    ctx.mutate(table, "kssj", ctx.pick(table, 3, set()), lambda v: "0000-00-00 00:00:00", "zero_date", "零日期")
+    ctx.mutate(table, "jyrq", ctx.pick(table, 4, set()), lambda v: "0000-00-00", "zero_date", "零日期")
+    # certificate numbers keyed in by a C program, padded with NUL bytes
+    ctx.mutate(table, "zsbh", ctx.pick(table, 2, set()), lambda v: v + "\x00\x00", "nul_in_text", "C 字符串补零")
+    return table
+
+
 def build(ctx: Context) -> DepartmentData:
     """Generate the 人社 tables and inject their defects and conflicts."""
     rng = ctx.rng
+    ctx.data.engine = ENGINE
     units = _units(ctx)
     insured = _insured(ctx, units)
     cards = _cards(ctx)
     employment = _employment(ctx)
-    ctx.data.tables += [units, insured, cards, employment]
+    ctx.data.tables += [units, insured, cards, employment, _training(ctx)]
 
     registered = ctx.registered_ids()
     taken: set[int] = set()
