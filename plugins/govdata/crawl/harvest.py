@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING
 
 from govdata.warehouse import safe_identifier
@@ -57,6 +58,8 @@ class HarvestedTable:
     last_modified_at: datetime | str | None = None
     snapshot_mode: str | None = None
     rows_copied: int | None = None
+    #: what the source looks like now (govdata.crawl.fingerprint); None means it cannot vouch, so copy
+    fingerprint: str | None = None
     #: rows read from a file, loaded by the snapshot step
     file_rows: list[list[str | None]] | None = None
 
@@ -75,13 +78,20 @@ def raw_table_name(source_name: str) -> str:
     return safe_identifier(source_name.replace(".", "__"))
 
 
+@cache
+def _pg_dialect() -> object:
+    # building a dialect costs more than compiling a type with it: once per process, not per column
+    from sqlalchemy.dialects import postgresql
+
+    return postgresql.dialect()
+
+
 def _raw_type(sa_type: object) -> str | None:
     """The PostgreSQL type to keep in the snapshot, or None when only text is safe.
 
     Built-in types are kept so the snapshot is a faithful copy; enums, domains and types of other
     dialects are copied as text because the warehouse does not have them.
     """
-    from sqlalchemy.dialects import postgresql
     from sqlalchemy.sql import sqltypes
 
     if isinstance(sa_type, (sqltypes.NullType, sqltypes.Enum)) or type(sa_type).__name__ in ("DOMAIN", "ENUM"):
@@ -90,7 +100,7 @@ def _raw_type(sa_type: object) -> str | None:
     if not (module.startswith("sqlalchemy.sql") or module.startswith("sqlalchemy.dialects.postgresql")):
         return None
     try:
-        return sa_type.compile(dialect=postgresql.dialect()).lower()  # type: ignore[attr-defined]
+        return sa_type.compile(dialect=_pg_dialect()).lower()  # type: ignore[attr-defined]
     except Exception:  # a type SQLAlchemy cannot render for PostgreSQL
         return None
 
@@ -112,6 +122,20 @@ def _pick_update_column(dept: Department, table: str, columns: list[HarvestedCol
     return None
 
 
+def _harvested_column(col: dict, ordinal: int, primary_key: list[str]) -> HarvestedColumn:
+    """A column as SQLAlchemy's inspector reflects it."""
+    raw_type = _raw_type(col["type"])
+    return HarvestedColumn(
+        name=col["name"],
+        ordinal=ordinal,
+        data_type=str(raw_type or col["type"]).lower(),
+        nullable=bool(col.get("nullable", True)),
+        comment=(col.get("comment") or None),
+        is_primary_key=col["name"] in primary_key,
+        raw_type=raw_type,
+    )
+
+
 def harvest_database(dept: Department, eng: Engine, schemas: list[str]) -> list[HarvestedTable]:
     """Inspect every table of the given schemas: columns, types, comments, primary keys."""
     from sqlalchemy import inspect
@@ -127,18 +151,7 @@ def harvest_database(dept: Department, eng: Engine, schemas: list[str]) -> list[
         for name in names:
             key = (schema, name)
             pk = list((all_pks.get(key) or {}).get("constrained_columns") or [])
-            columns = [
-                HarvestedColumn(
-                    name=col["name"],
-                    ordinal=i,
-                    data_type=str(_raw_type(col["type"]) or col["type"]).lower(),
-                    nullable=bool(col.get("nullable", True)),
-                    comment=(col.get("comment") or None),
-                    is_primary_key=col["name"] in pk,
-                    raw_type=_raw_type(col["type"]),
-                )
-                for i, col in enumerate(all_columns.get(key, []), start=1)
-            ]
+            columns = [_harvested_column(col, i, pk) for i, col in enumerate(all_columns.get(key, []), start=1)]
             source_name = name if pg_default else f"{schema}.{name}"
             table = HarvestedTable(
                 source_name=source_name,

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from govdata import warehouse
+from govdata.crawl.fingerprint import database_fingerprints, file_fingerprint
 from govdata.crawl.harvest import HarvestedTable, harvest_database, harvest_file_table
-from govdata.crawl.snapshot import snapshot_table
+from govdata.crawl.snapshot import SnapshotResult, SnapshotState, raw_columns, snapshot_table, unchanged_snapshot
 from govdata.files import FileReadError, iter_drop_folder, read_tabular
 
 if TYPE_CHECKING:
     import psycopg
+    from sqlalchemy.engine import Engine
 
     from govdata.config import Department
 
@@ -139,38 +141,44 @@ def _record_schema_changes(
     ).fetchone()[0]
     if previous is None:
         return 0  # first crawl: the baseline, nothing to compare with
-    # sources that failed to read this time are not "dropped": we just could not see them
+    # sources that failed to read this time are not "dropped": we just could not see them.
+    # Full joins of the two runs' rows (hash or merge, whatever the estimates): the freshly copied run
+    # is not in the planner's statistics yet, which made anti joins over CTEs nested loops, O(tables²).
     cur = wh.execute(
         """
-        with prev_t as (select source_name from meta.harvested_table where crawl_run_id = %(prev)s),
-             cur_t as (select source_name from meta.harvested_table where crawl_run_id = %(cur)s),
-             prev_c as (select source_name, column_name, data_type from meta.harvested_column
-                        where crawl_run_id = %(prev)s),
-             cur_c as (select source_name, column_name, data_type from meta.harvested_column
-                       where crawl_run_id = %(cur)s),
-             changes as (
-                select source_name, null::text as column_name, 'table_added' as change_type,
-                       null::text as old_value, null::text as new_value
-                from cur_t where source_name not in (select source_name from prev_t)
-                union all
-                select source_name, null, 'table_dropped', null, null
-                from prev_t where source_name not in (select source_name from cur_t)
-                  and source_name <> all(%(failed)s)
-                union all
-                select c.source_name, c.column_name, 'column_added', null, c.data_type
-                from cur_c c join prev_t using (source_name)
-                where not exists (select 1 from prev_c p where p.source_name = c.source_name
-                                  and p.column_name = c.column_name)
-                union all
-                select p.source_name, p.column_name, 'column_dropped', p.data_type, null
-                from prev_c p join cur_t using (source_name)
-                where not exists (select 1 from cur_c c where c.source_name = p.source_name
-                                  and c.column_name = p.column_name)
-                union all
-                select c.source_name, c.column_name, 'type_changed', p.data_type, c.data_type
-                from cur_c c join prev_c p using (source_name, column_name)
-                where c.data_type <> p.data_type
-             )
+        with tables as (
+            select source_name, c.source_name is not null as in_current
+            from (select source_name from meta.harvested_table where crawl_run_id = %(cur)s) c
+            full join (select source_name from meta.harvested_table where crawl_run_id = %(prev)s) p
+                using (source_name)
+            where c.source_name is null or p.source_name is null
+        ),
+        columns as (
+            select source_name, column_name, p.data_type as old_value, c.data_type as new_value
+            from (select source_name, column_name, data_type from meta.harvested_column
+                  where crawl_run_id = %(cur)s) c
+            full join (select source_name, column_name, data_type from meta.harvested_column
+                       where crawl_run_id = %(prev)s) p using (source_name, column_name)
+            where c.data_type is distinct from p.data_type
+        ),
+        changes as (
+            select source_name, null::text as column_name,
+                   case when in_current then 'table_added' else 'table_dropped' end as change_type,
+                   null::text as old_value, null::text as new_value
+            from tables
+            where in_current or source_name <> all(%(failed)s)
+            union all
+            select source_name, column_name,
+                   case when old_value is null then 'column_added'
+                        when new_value is null then 'column_dropped' else 'type_changed' end,
+                   old_value, new_value
+            from columns k
+            -- columns of added or dropped tables are covered by the table's own change
+            where exists (select from meta.harvested_table h
+                          where h.crawl_run_id = %(prev)s and h.source_name = k.source_name)
+              and exists (select from meta.harvested_table h
+                          where h.crawl_run_id = %(cur)s and h.source_name = k.source_name)
+        )
         insert into meta.schema_change
             (crawl_run_id, previous_crawl_run_id, department_code, source_name, column_name,
              change_type, old_value, new_value)
@@ -193,15 +201,17 @@ def _harvest_files(dept: Department, errors: list[CrawlError]) -> list[Harvested
     tables = []
     for path in iter_drop_folder(folder):
         try:
+            # before reading: a file rewritten in between is then read anew by the next crawl, never skipped
+            fingerprint = file_fingerprint(path)
             file_tables = read_tabular(path)
-        except FileReadError as exc:
+        except (FileReadError, OSError) as exc:  # OSError: gone or unreadable since the folder was listed
             log.warning("%s: skipped file: %s", dept.label, exc)
             errors.append(CrawlError("file", path.name, "malformed_file", f"{dept.label}: {exc}"))
             continue
         mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
         for ft in file_tables:
             table = harvest_file_table(ft)
-            table.last_modified_at = mtime
+            table.last_modified_at, table.fingerprint = mtime, fingerprint
             tables.append(table)
     return tables
 
@@ -216,6 +226,7 @@ def _connect_source(dept: Department) -> tuple[psycopg.Connection, list[Harveste
         eng = warehouse.engine(url)
         try:
             tables = harvest_database(dept, eng, dept.database.schemas)
+            _fingerprint(dept, eng, tables)
         finally:
             eng.dispose()
         conn = warehouse.connect(url, autocommit=True)
@@ -224,6 +235,19 @@ def _connect_source(dept: Department) -> tuple[psycopg.Connection, list[Harveste
         where = warehouse.redact_url(url)
         raise DepartmentUnavailable(f"{dept.label}: cannot reach its database {where}: {reason}") from exc
     return conn, tables
+
+
+def _fingerprint(dept: Department, eng: Engine, tables: list[HarvestedTable]) -> None:
+    """Set each table's fingerprint; when that fails, every table is simply copied."""
+    import sqlalchemy.exc
+
+    try:
+        fingerprints = database_fingerprints(eng, tables)
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        log.warning("%s: no source fingerprints, every table will be copied: %s", dept.label, exc)
+        return
+    for table in tables:
+        table.fingerprint = fingerprints.get(table.source_name)
 
 
 def _copy_error(dept: Department, table: HarvestedTable, exc: Exception) -> CrawlError:
@@ -259,40 +283,27 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
             if dept.drop_folder is not None:
                 tables += _tables_without_clashes(dept, tables, _harvest_files(dept, errors), errors)
             summary.tables = len(tables)
-            state = {
-                r[0]: (r[1], r[2])
-                for r in wh.execute(
-                    "select source_name, column_signature, watermark from meta.snapshot_state"
-                    " where department_code = %s",
-                    (dept.code,),
-                )
-            }
-            for table in tables:
-                signature, watermark = state.get(table.source_name, (None, None))
-                try:
-                    result = snapshot_table(source, wh, dept.raw_schema, table, signature, watermark)
-                except Exception as exc:  # one table's failure must not stop the others
-                    if isinstance(exc, DepartmentUnavailable):
-                        raise
-                    error = _copy_error(dept, table, exc)
-                    log.error("%s", error.message)
-                    errors.append(error)
-                    table.row_count, table.snapshot_mode = None, "failed"
-                    continue
-                table.row_count, table.snapshot_mode, table.rows_copied = (
-                    result.row_count,
-                    result.mode,
-                    result.rows_copied,
-                )
-                if table.source_kind == "database":
-                    table.last_modified_at = result.watermark
-                summary.rows_copied += result.rows_copied
-                summary.row_count += result.row_count
-                _save_state(wh, dept, crawl_run_id, table, result.watermark, result.row_count)
-                log.info(
-                    "%s: %s → %s.%s: %s rows (%s, %s copied)", dept.short_name, table.source_name,
-                    dept.raw_schema, table.raw_table, f"{result.row_count:,}", result.mode, f"{result.rows_copied:,}",
-                )  # fmt: skip
+            state = _load_state(wh, dept)
+            raw = raw_columns(wh, dept.raw_schema)
+            snapshots: list[tuple[HarvestedTable, SnapshotResult]] = []
+            try:
+                for table in tables:
+                    result = _snapshot(source, wh, dept, table, state.get(table.source_name), raw, errors)
+                    if result is None:
+                        continue
+                    table.row_count, table.snapshot_mode, table.rows_copied = (
+                        result.row_count,
+                        result.mode,
+                        result.rows_copied,
+                    )
+                    if table.source_kind == "database":
+                        table.last_modified_at = result.watermark
+                    summary.rows_copied += result.rows_copied
+                    summary.row_count += result.row_count
+                    if result.mode != "unchanged":
+                        snapshots.append((table, result))
+            finally:  # what was copied before a failure is recorded, so the next crawl starts from it
+                _save_state(wh, dept, crawl_run_id, snapshots)
             _record_harvest(wh, dept, crawl_run_id, tables)
             failed = {e.source_name for e in errors}
             summary.schema_changes = _record_schema_changes(wh, dept, crawl_run_id, failed)
@@ -317,6 +328,42 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
     return summary
 
 
+def _load_state(wh: psycopg.Connection, dept: Department) -> dict[str, SnapshotState]:
+    rows = wh.execute(
+        "select source_name, column_signature, watermark, row_count, fingerprint, update_column"
+        " from meta.snapshot_state where department_code = %s",
+        (dept.code,),
+    )
+    return {r[0]: SnapshotState(*r[1:]) for r in rows}
+
+
+def _snapshot(
+    source: psycopg.Connection | None, wh: psycopg.Connection, dept: Department, table: HarvestedTable,
+    previous: SnapshotState | None, raw: dict[str, list[tuple[str, str]]], errors: list[CrawlError],
+) -> SnapshotResult | None:  # fmt: skip
+    """Keep, merge or copy one table's snapshot; None (and an error recorded) when it failed."""
+    result = unchanged_snapshot(table, previous, raw.get(table.raw_table))
+    if result is None:
+        try:
+            result = snapshot_table(
+                source, wh, dept.raw_schema, table,
+                previous.column_signature if previous else None, previous.watermark if previous else None,
+            )  # fmt: skip
+        except Exception as exc:  # one table's failure must not stop the others
+            if isinstance(exc, DepartmentUnavailable):
+                raise
+            error = _copy_error(dept, table, exc)
+            log.error("%s", error.message)
+            errors.append(error)
+            table.row_count, table.snapshot_mode = None, "failed"
+            return None
+    log.info(
+        "%s: %s → %s.%s: %s rows (%s, %s copied)", dept.short_name, table.source_name,
+        dept.raw_schema, table.raw_table, f"{result.row_count:,}", result.mode, f"{result.rows_copied:,}",
+    )  # fmt: skip
+    return result
+
+
 def _tables_without_clashes(
     dept: Department, db_tables: list[HarvestedTable], file_tables: list[HarvestedTable], errors: list[CrawlError]
 ) -> list[HarvestedTable]:
@@ -337,19 +384,28 @@ def _tables_without_clashes(
 
 
 def _save_state(
-    wh: psycopg.Connection, dept: Department, crawl_run_id: int, table: HarvestedTable,
-    watermark: str | None, row_count: int,
+    wh: psycopg.Connection, dept: Department, crawl_run_id: int,
+    snapshots: list[tuple[HarvestedTable, SnapshotResult]],
 ) -> None:  # fmt: skip
+    """Record what the refreshed raw tables now hold: one upsert for the whole department."""
+    if not snapshots:
+        return
+    columns = list(zip(*(
+        (t.source_name, t.raw_table, t.column_signature(), r.watermark, r.row_count, t.fingerprint, t.update_column)
+        for t, r in snapshots
+    ), strict=True))  # fmt: skip
     wh.execute(
         """
         insert into meta.snapshot_state
-            (department_code, source_name, raw_schema, raw_table, column_signature, watermark, row_count, crawl_run_id)
-        values (%s, %s, %s, %s, %s, %s, %s, %s)
+            (department_code, raw_schema, crawl_run_id, source_name, raw_table, column_signature, watermark,
+             row_count, fingerprint, update_column)
+        select %s, %s, %s, s.*
+        from unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[]) s
         on conflict (department_code, source_name) do update
           set raw_schema = excluded.raw_schema, raw_table = excluded.raw_table,
               column_signature = excluded.column_signature, watermark = excluded.watermark,
-              row_count = excluded.row_count, crawl_run_id = excluded.crawl_run_id, refreshed_at = now()
+              row_count = excluded.row_count, fingerprint = excluded.fingerprint,
+              update_column = excluded.update_column, crawl_run_id = excluded.crawl_run_id, refreshed_at = now()
         """,
-        (dept.code, table.source_name, dept.raw_schema, table.raw_table, table.column_signature(), watermark,
-         row_count, crawl_run_id),
-    )  # fmt: skip
+        (dept.code, dept.raw_schema, crawl_run_id, *(list(c) for c in columns)),
+    )
