@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run up stop test lint bench bench-classify clean
+.PHONY: install run up stop test lint bench bench-estate bench-classify clean
 
 install: $(STAMP)
 
@@ -41,6 +41,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)  ## crawl throughput vs a plain COPY round trip (SCALE=5 by default)
 	$(BIN)/python bench/bench_crawl.py --scale $${SCALE:-5}
+
+# DEPTS×TABLES small tables (default 20×500 = 10,000) and half the departments, to show per-table growth
+bench-estate: $(STAMP)  ## estate: first crawl, unchanged and 1%-changed re-crawls, classify, catalog; goals checked
+	$(BIN)/python bench/bench_estate.py --check \
+		--sizes $$(( $${DEPTS:-20} / 2 ))x$${TABLES:-500},$${DEPTS:-20}x$${TABLES:-500}
 
 bench-classify: $(STAMP)  ## classification precision/recall and columns/s vs plain Presidio
 	$(BIN)/python bench/bench_classify.py

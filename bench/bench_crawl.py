@@ -10,7 +10,6 @@ Runs on a throwaway PostgreSQL cluster and MariaDB of its own (`make run` data i
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import shutil
 import subprocess
@@ -19,19 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-
-def _setup_environment(work: Path) -> None:
-    from govdata.embedded_pg import cluster_root, free_port, server_user
-
-    os.environ.update(
-        GOVDATA_LOCAL_DIR=str(work / "local"),
-        # the rule `make run` follows: in the (private) work folder, or outside it if postgres cannot reach it
-        GOVDATA_PG_DIR=str(cluster_root(work / "pg", work.name, server_user())),
-        GOVDATA_DEMO_DIR=str(work / "demo"),
-        GOVDATA_PG_PORT=str(free_port()),
-        GOVDATA_MARIADB_PORT=str(free_port()),
-    )
-    os.environ.pop("GOVDATA_DATABASE_URL", None)
+from workspace import isolated_environment
 
 
 def plain_copy_round_trip(manifest: dict, work: Path) -> tuple[int, float]:
@@ -166,7 +153,7 @@ def main() -> int:
         return mariadb_crawl_child(args.mariadb_child)
 
     work = Path(tempfile.mkdtemp(prefix="govdata-bench-"))
-    _setup_environment(work)
+    isolated_environment(work)
     from govdata import config
     from govdata.demo import build_demo
     from govdata.embedded_mariadb import default_server

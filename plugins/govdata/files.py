@@ -270,6 +270,8 @@ class DropEntry:
     path: Path
     tables: list[FileTable] = field(default_factory=list)
     modified_at: datetime | None = None
+    #: sha256 of the bytes, taken before they were parsed: equal next time means the same tables
+    fingerprint: str | None = None
     error: FileReadError | None = None
 
 
@@ -278,11 +280,27 @@ def read_drop_folder(folder: Path, max_bytes: int) -> Iterator[DropEntry]:
     for path in iter_drop_folder(folder):
         try:
             status = check_drop_file(path, folder, max_bytes)
+            # hashed before parsing: a file rewritten in between is read anew next time, never skipped
+            fingerprint = content_fingerprint(path)
             tables = read_tabular(path)
         except FileReadError as exc:
             yield DropEntry(path, error=exc)
             continue
-        yield DropEntry(path, tables, datetime.fromtimestamp(status.st_mtime, tz=UTC))
+        yield DropEntry(path, tables, datetime.fromtimestamp(status.st_mtime, tz=UTC), fingerprint)
+
+
+def content_fingerprint(path: Path) -> str:
+    """``sha256:<hex>`` of a file's bytes, read in blocks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+    except OSError as exc:
+        raise FileReadError(f"{path.name}: cannot be read ({exc.strerror or type(exc).__name__})") from exc
+    return f"sha256:{digest.hexdigest()}"
 
 
 def check_drop_file(path: Path, folder: Path, max_bytes: int) -> os.stat_result:

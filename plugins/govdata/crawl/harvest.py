@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from govdata.warehouse import safe_identifier
@@ -57,6 +58,8 @@ class HarvestedTable:
     last_modified_at: datetime | str | None = None
     snapshot_mode: str | None = None
     rows_copied: int | None = None
+    #: what the source looks like now (govdata.crawl.fingerprint); None means it cannot vouch, so copy
+    fingerprint: str | None = None
     #: rows read from a file, loaded by the snapshot step
     file_rows: list[list[str | None]] | None = None
 
@@ -75,6 +78,14 @@ def raw_table_name(source_name: str) -> str:
     return safe_identifier(source_name.replace(".", "__"))
 
 
+@cache
+def _pg_dialect() -> object:
+    # building a dialect costs more than compiling a type with it: once per process, not per column
+    from sqlalchemy.dialects import postgresql
+
+    return postgresql.dialect()
+
+
 def _raw_type(sa_type: object, dialect: str = "postgresql") -> str | None:
     """The PostgreSQL type to keep in the snapshot, or None when only text is safe.
 
@@ -82,7 +93,6 @@ def _raw_type(sa_type: object, dialect: str = "postgresql") -> str | None:
     text because the warehouse does not have them. Other dialects' types go through
     :func:`_foreign_raw_type` (the mapping table in its docstring).
     """
-    from sqlalchemy.dialects import postgresql
     from sqlalchemy.sql import sqltypes
 
     if dialect != "postgresql":
@@ -93,7 +103,7 @@ def _raw_type(sa_type: object, dialect: str = "postgresql") -> str | None:
     if not (module.startswith("sqlalchemy.sql") or module.startswith("sqlalchemy.dialects.postgresql")):
         return None
     try:
-        return sa_type.compile(dialect=postgresql.dialect()).lower()  # type: ignore[attr-defined]
+        return sa_type.compile(dialect=_pg_dialect()).lower()  # type: ignore[attr-defined]
     except Exception:  # a type SQLAlchemy cannot render for PostgreSQL
         return None
 
@@ -125,7 +135,6 @@ def _foreign_raw_type(sa_type: object) -> str | None:
     Types without a specific rule use SQLAlchemy's generic equivalent (``as_generic``), rendered for
     PostgreSQL, so a dialect installed later (DM, KingbaseES) maps its standard types the same way.
     """
-    from sqlalchemy.dialects import postgresql
     from sqlalchemy.sql import sqltypes
 
     name = type(sa_type).__name__
@@ -163,7 +172,7 @@ def _foreign_raw_type(sa_type: object) -> str | None:
         return "text"
     try:
         generic = sa_type.as_generic()  # type: ignore[attr-defined]
-        return generic.compile(dialect=postgresql.dialect()).lower()
+        return generic.compile(dialect=_pg_dialect()).lower()
     except Exception:  # no generic equivalent: copy the source's text form
         return None
 
@@ -215,6 +224,20 @@ def _table_comments(inspector: Any, schema: str) -> dict:
         return {}
 
 
+def _harvested_column(col: dict, ordinal: int, primary_key: list[str], dialect: str) -> HarvestedColumn:
+    """A column as SQLAlchemy's inspector reflects it."""
+    raw_type = _raw_type(col["type"], dialect)
+    return HarvestedColumn(
+        name=col["name"],
+        ordinal=ordinal,
+        data_type=str(raw_type or col["type"]).lower(),
+        nullable=bool(col.get("nullable", True)),
+        comment=(col.get("comment") or None),
+        is_primary_key=col["name"] in primary_key,
+        raw_type=raw_type,
+    )
+
+
 def harvest_database(dept: Department, eng: Engine, schemas: list[str]) -> list[HarvestedTable]:
     """Inspect every table of the given schemas: columns, types, comments, primary keys."""
     from sqlalchemy import inspect
@@ -234,16 +257,7 @@ def harvest_database(dept: Department, eng: Engine, schemas: list[str]) -> list[
             key = (schema, name)
             pk = list((all_pks.get(key) or {}).get("constrained_columns") or [])
             columns = [
-                HarvestedColumn(
-                    name=col["name"],
-                    ordinal=i,
-                    data_type=str(_raw_type(col["type"], dialect) or col["type"]).lower(),
-                    nullable=bool(col.get("nullable", True)),
-                    comment=(col.get("comment") or None),
-                    is_primary_key=col["name"] in pk,
-                    raw_type=_raw_type(col["type"], dialect),
-                )
-                for i, col in enumerate(all_columns.get(key, []), start=1)
+                _harvested_column(col, i, pk, dialect) for i, col in enumerate(all_columns.get(key, []), start=1)
             ]
             source_name = name if pg_default else f"{schema}.{name}"
             table = HarvestedTable(

@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from govdata import config, warehouse
+from govdata.crawl.fingerprint import database_fingerprints
 from govdata.crawl.harvest import HarvestedTable, harvest_database, harvest_file_table
-from govdata.crawl.snapshot import SnapshotResult, snapshot_table
+from govdata.crawl.snapshot import SnapshotResult, SnapshotState, raw_columns, snapshot_table, unchanged_snapshot
 from govdata.crawl.sources import Source, open_source
 from govdata.errors import GovdataError, redact
 from govdata.files import read_drop_folder
 
 if TYPE_CHECKING:
     import psycopg
+    from sqlalchemy.engine import Engine
 
     from govdata.config import Department
 
@@ -189,38 +191,44 @@ def _record_schema_changes(
     ).fetchone()[0]
     if previous is None:
         return 0  # first crawl: the baseline, nothing to compare with
-    # sources that failed to read this time are not "dropped": we just could not see them
+    # sources that failed to read this time are not "dropped": we just could not see them.
+    # Full joins of the two runs' rows (hash or merge, whatever the estimates): the freshly copied run
+    # is not in the planner's statistics yet, which made anti joins over CTEs nested loops, O(tables²).
     cur = wh.execute(
         """
-        with prev_t as (select source_name from meta.harvested_table where crawl_run_id = %(prev)s),
-             cur_t as (select source_name from meta.harvested_table where crawl_run_id = %(cur)s),
-             prev_c as (select source_name, column_name, data_type from meta.harvested_column
-                        where crawl_run_id = %(prev)s),
-             cur_c as (select source_name, column_name, data_type from meta.harvested_column
-                       where crawl_run_id = %(cur)s),
-             changes as (
-                select source_name, null::text as column_name, 'table_added' as change_type,
-                       null::text as old_value, null::text as new_value
-                from cur_t where source_name not in (select source_name from prev_t)
-                union all
-                select source_name, null, 'table_dropped', null, null
-                from prev_t where source_name not in (select source_name from cur_t)
-                  and source_name <> all(%(failed)s)
-                union all
-                select c.source_name, c.column_name, 'column_added', null, c.data_type
-                from cur_c c join prev_t using (source_name)
-                where not exists (select 1 from prev_c p where p.source_name = c.source_name
-                                  and p.column_name = c.column_name)
-                union all
-                select p.source_name, p.column_name, 'column_dropped', p.data_type, null
-                from prev_c p join cur_t using (source_name)
-                where not exists (select 1 from cur_c c where c.source_name = p.source_name
-                                  and c.column_name = p.column_name)
-                union all
-                select c.source_name, c.column_name, 'type_changed', p.data_type, c.data_type
-                from cur_c c join prev_c p using (source_name, column_name)
-                where c.data_type <> p.data_type
-             )
+        with tables as (
+            select source_name, c.source_name is not null as in_current
+            from (select source_name from meta.harvested_table where crawl_run_id = %(cur)s) c
+            full join (select source_name from meta.harvested_table where crawl_run_id = %(prev)s) p
+                using (source_name)
+            where c.source_name is null or p.source_name is null
+        ),
+        columns as (
+            select source_name, column_name, p.data_type as old_value, c.data_type as new_value
+            from (select source_name, column_name, data_type from meta.harvested_column
+                  where crawl_run_id = %(cur)s) c
+            full join (select source_name, column_name, data_type from meta.harvested_column
+                       where crawl_run_id = %(prev)s) p using (source_name, column_name)
+            where c.data_type is distinct from p.data_type
+        ),
+        changes as (
+            select source_name, null::text as column_name,
+                   case when in_current then 'table_added' else 'table_dropped' end as change_type,
+                   null::text as old_value, null::text as new_value
+            from tables
+            where in_current or source_name <> all(%(failed)s)
+            union all
+            select source_name, column_name,
+                   case when old_value is null then 'column_added'
+                        when new_value is null then 'column_dropped' else 'type_changed' end,
+                   old_value, new_value
+            from columns k
+            -- columns of added or dropped tables are covered by the table's own change
+            where exists (select from meta.harvested_table h
+                          where h.crawl_run_id = %(prev)s and h.source_name = k.source_name)
+              and exists (select from meta.harvested_table h
+                          where h.crawl_run_id = %(cur)s and h.source_name = k.source_name)
+        )
         insert into meta.schema_change
             (crawl_run_id, previous_crawl_run_id, department_code, source_name, column_name,
              change_type, old_value, new_value)
@@ -248,7 +256,7 @@ def _harvest_files(dept: Department, errors: list[CrawlError]) -> list[Harvested
             continue
         for ft in entry.tables:
             table = harvest_file_table(ft)
-            table.last_modified_at = entry.modified_at
+            table.last_modified_at, table.fingerprint = entry.modified_at, entry.fingerprint
             tables.append(table)
     return tables
 
@@ -263,6 +271,7 @@ def _connect_source(dept: Department) -> tuple[Source, list[HarvestedTable]]:
         source = open_source(url)
         try:
             tables = harvest_database(dept, source.engine, dept.database.schemas)
+            _fingerprint(dept, source.engine, tables)
         except BaseException:
             source.close()
             raise
@@ -273,15 +282,31 @@ def _connect_source(dept: Department) -> tuple[Source, list[HarvestedTable]]:
     return source, tables
 
 
-def _conversion_notices(dept: Department, table: HarvestedTable, result: SnapshotResult) -> list[CrawlError]:
-    """Values the copy had to change (zero dates, NUL in text), recorded without failing the table."""
+def _notices(dept: Department, table: HarvestedTable, result: SnapshotResult) -> list[CrawlError]:
+    """What the copy noticed in the data (converted values, future stamps), recorded without failing the table."""
     what = {"zero_date": "zero dates (0000-00-00) copied as NULL", "nul_removed": "values with NUL characters removed"}
-    return [
+    found = [
         CrawlError(table.source_kind, table.source_name, "value_converted",
                    f"{dept.label}: table {table.source_name!r}, column {column!r}: {count:,} {what.get(kind, kind)}",
                    column_name=column)
         for (column, kind), count in sorted(result.conversions.items())
     ]  # fmt: skip
+    if result.future_rows:
+        found.append(_future_notice(dept, table, result.future_rows))
+    return found
+
+
+def _fingerprint(dept: Department, eng: Engine, tables: list[HarvestedTable]) -> None:
+    """Set each table's fingerprint; when that fails, every table is simply copied."""
+    import sqlalchemy.exc
+
+    try:
+        fingerprints = database_fingerprints(eng, tables)
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        log.warning("%s: no source fingerprints, every table will be copied: %s", dept.label, exc)
+        return
+    for table in tables:
+        table.fingerprint = fingerprints.get(table.source_name)
 
 
 def _copy_error(dept: Department, table: HarvestedTable, exc: Exception) -> CrawlError:
@@ -319,43 +344,28 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
             if dept.drop_folder is not None:
                 tables += _tables_without_clashes(dept, tables, _harvest_files(dept, errors), errors)
             summary.tables = len(tables)
-            state = {
-                r[0]: (r[1], r[2])
-                for r in wh.execute(
-                    "select source_name, column_signature, watermark from meta.snapshot_state"
-                    " where department_code = %s",
-                    (dept.code,),
-                )
-            }
-            for table in tables:
-                signature, watermark = state.get(table.source_name, (None, None))
-                try:
-                    result = snapshot_table(source, wh, dept.raw_schema, table, signature, watermark)
-                except Exception as exc:  # one table's failure must not stop the others
-                    if isinstance(exc, DepartmentUnavailable):
-                        raise
-                    error = _copy_error(dept, table, exc)
-                    log.error("%s", error.message)
-                    errors.append(error)
-                    table.row_count, table.snapshot_mode = None, "failed"
-                    continue
-                table.row_count, table.snapshot_mode, table.rows_copied = (
-                    result.row_count,
-                    result.mode,
-                    result.rows_copied,
-                )
-                if table.source_kind == "database":
-                    table.last_modified_at = result.watermark
-                notices += _conversion_notices(dept, table, result)
-                summary.rows_copied += result.rows_copied
-                summary.row_count += result.row_count
-                _save_state(wh, dept, crawl_run_id, table, result.watermark, result.row_count)
-                if result.future_rows:
-                    notices.append(_future_notice(dept, table, result.future_rows))
-                log.info(
-                    "%s: %s → %s.%s: %s rows (%s, %s copied)", dept.short_name, table.source_name,
-                    dept.raw_schema, table.raw_table, f"{result.row_count:,}", result.mode, f"{result.rows_copied:,}",
-                )  # fmt: skip
+            state = _load_state(wh, dept)
+            raw = raw_columns(wh, dept.raw_schema)
+            snapshots: list[tuple[HarvestedTable, SnapshotResult]] = []
+            try:
+                for table in tables:
+                    result = _snapshot(source, wh, dept, table, state.get(table.source_name), raw, errors)
+                    if result is None:
+                        continue
+                    table.row_count, table.snapshot_mode, table.rows_copied = (
+                        result.row_count,
+                        result.mode,
+                        result.rows_copied,
+                    )
+                    if table.source_kind == "database":
+                        table.last_modified_at = result.watermark
+                    summary.rows_copied += result.rows_copied
+                    summary.row_count += result.row_count
+                    notices.extend(_notices(dept, table, result))
+                    if result.mode != "unchanged":
+                        snapshots.append((table, result))
+            finally:  # what was copied before a failure is recorded, so the next crawl starts from it
+                _save_state(wh, dept, crawl_run_id, snapshots)
             _record_harvest(wh, dept, crawl_run_id, tables)
             failed = {e.source_name for e in errors}
             summary.schema_changes = _record_schema_changes(wh, dept, crawl_run_id, failed)
@@ -394,6 +404,42 @@ def _future_notice(dept: Department, table: HarvestedTable, rows: int) -> CrawlE
     return CrawlError(table.source_kind, table.source_name, "future_timestamp", message, table.update_column)
 
 
+def _load_state(wh: psycopg.Connection, dept: Department) -> dict[str, SnapshotState]:
+    rows = wh.execute(
+        "select source_name, column_signature, watermark, row_count, fingerprint, update_column"
+        " from meta.snapshot_state where department_code = %s",
+        (dept.code,),
+    )
+    return {r[0]: SnapshotState(*r[1:]) for r in rows}
+
+
+def _snapshot(
+    source: Source | None, wh: psycopg.Connection, dept: Department, table: HarvestedTable,
+    previous: SnapshotState | None, raw: dict[str, list[tuple[str, str]]], errors: list[CrawlError],
+) -> SnapshotResult | None:  # fmt: skip
+    """Keep, merge or copy one table's snapshot; None (and an error recorded) when it failed."""
+    result = unchanged_snapshot(table, previous, raw.get(table.raw_table))
+    if result is None:
+        try:
+            result = snapshot_table(
+                source, wh, dept.raw_schema, table,
+                previous.column_signature if previous else None, previous.watermark if previous else None,
+            )  # fmt: skip
+        except Exception as exc:  # one table's failure must not stop the others
+            if isinstance(exc, DepartmentUnavailable):
+                raise
+            error = _copy_error(dept, table, exc)
+            log.error("%s", error.message)
+            errors.append(error)
+            table.row_count, table.snapshot_mode = None, "failed"
+            return None
+    log.info(
+        "%s: %s → %s.%s: %s rows (%s, %s copied)", dept.short_name, table.source_name,
+        dept.raw_schema, table.raw_table, f"{result.row_count:,}", result.mode, f"{result.rows_copied:,}",
+    )  # fmt: skip
+    return result
+
+
 def _tables_without_clashes(
     dept: Department, db_tables: list[HarvestedTable], file_tables: list[HarvestedTable], errors: list[CrawlError]
 ) -> list[HarvestedTable]:
@@ -414,19 +460,28 @@ def _tables_without_clashes(
 
 
 def _save_state(
-    wh: psycopg.Connection, dept: Department, crawl_run_id: int, table: HarvestedTable,
-    watermark: str | None, row_count: int,
+    wh: psycopg.Connection, dept: Department, crawl_run_id: int,
+    snapshots: list[tuple[HarvestedTable, SnapshotResult]],
 ) -> None:  # fmt: skip
+    """Record what the refreshed raw tables now hold: one upsert for the whole department."""
+    if not snapshots:
+        return
+    columns = list(zip(*(
+        (t.source_name, t.raw_table, t.column_signature(), r.watermark, r.row_count, t.fingerprint, t.update_column)
+        for t, r in snapshots
+    ), strict=True))  # fmt: skip
     wh.execute(
         """
         insert into meta.snapshot_state
-            (department_code, source_name, raw_schema, raw_table, column_signature, watermark, row_count, crawl_run_id)
-        values (%s, %s, %s, %s, %s, %s, %s, %s)
+            (department_code, raw_schema, crawl_run_id, source_name, raw_table, column_signature, watermark,
+             row_count, fingerprint, update_column)
+        select %s, %s, %s, s.*
+        from unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[]) s
         on conflict (department_code, source_name) do update
           set raw_schema = excluded.raw_schema, raw_table = excluded.raw_table,
               column_signature = excluded.column_signature, watermark = excluded.watermark,
-              row_count = excluded.row_count, crawl_run_id = excluded.crawl_run_id, refreshed_at = now()
+              row_count = excluded.row_count, fingerprint = excluded.fingerprint,
+              update_column = excluded.update_column, crawl_run_id = excluded.crawl_run_id, refreshed_at = now()
         """,
-        (dept.code, table.source_name, dept.raw_schema, table.raw_table, table.column_signature(), watermark,
-         row_count, crawl_run_id),
-    )  # fmt: skip
+        (dept.code, dept.raw_schema, crawl_run_id, *(list(c) for c in columns)),
+    )

@@ -37,7 +37,8 @@ create table if not exists meta.harvested_table (
     update_column text,
     raw_schema text not null,
     raw_table text not null,
-    snapshot_mode text check (snapshot_mode in ('full', 'incremental', 'failed')),
+    snapshot_mode text constraint harvested_table_snapshot_mode_check
+        check (snapshot_mode in ('full', 'incremental', 'unchanged', 'failed')),
     rows_copied bigint,
     primary key (crawl_run_id, source_name)
 );
@@ -96,6 +97,28 @@ create table if not exists meta.snapshot_state (
     row_count bigint not null,
     crawl_run_id bigint not null,
     refreshed_at timestamptz not null default now(),
+    fingerprint text,
+    update_column text,
     primary key (department_code, source_name)
 );
 comment on table meta.snapshot_state is '快照状态: what raw_<dept>.<table> currently holds, for incremental copies';
+
+-- Databases created before 'unchanged' snapshots and source fingerprints: altered only when needed, so the
+-- statements run once (every crawl runs this file; a needless ALTER would lock and re-check the tables).
+do $$
+begin
+    if not exists (
+        select from pg_constraint
+        where conname = 'harvested_table_snapshot_mode_check' and conrelid = 'meta.harvested_table'::regclass
+          and pg_get_constraintdef(oid) like '%unchanged%'
+    ) then
+        alter table meta.harvested_table drop constraint if exists harvested_table_snapshot_mode_check;
+        alter table meta.harvested_table add constraint harvested_table_snapshot_mode_check
+            check (snapshot_mode in ('full', 'incremental', 'unchanged', 'failed'));
+    end if;
+    if not exists (
+        select from pg_attribute where attrelid = 'meta.snapshot_state'::regclass and attname = 'fingerprint'
+    ) then
+        alter table meta.snapshot_state add column fingerprint text, add column update_column text;
+    end if;
+end $$;

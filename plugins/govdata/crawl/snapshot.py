@@ -38,25 +38,62 @@ def _column_defs(table: HarvestedTable) -> psycopg.sql.Composed:
     )
 
 
-def _raw_matches(wh: psycopg.Connection, schema: str, table: HarvestedTable) -> bool:
-    """Whether raw.<table> exists with exactly the columns and types of the harvest."""
-    rows = wh.execute(
-        """
-        select a.attname, format_type(a.atttypid, a.atttypmod)
-        from pg_attribute a
-        join pg_class c on c.oid = a.attrelid
-        join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname = %s and c.relname = %s and a.attnum > 0 and not a.attisdropped
-        order by a.attnum
-        """,
-        (schema, table.raw_table),
-    ).fetchall()
-    if not rows:
+@dataclass(frozen=True)
+class SnapshotState:
+    """What raw_<dept>.<table> holds, as meta.snapshot_state recorded it."""
+
+    column_signature: str
+    watermark: str | None
+    row_count: int
+    fingerprint: str | None
+    update_column: str | None
+
+
+RAW_COLUMNS = """
+select c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+from pg_attribute a
+join pg_class c on c.oid = a.attrelid
+join pg_namespace n on n.oid = c.relnamespace
+where n.nspname = %s and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped {only}
+order by c.relname, a.attnum
+"""
+
+
+def raw_columns(wh: psycopg.Connection, schema: str, table: str | None = None) -> dict[str, list[tuple[str, str]]]:
+    """(column, type) in order of every raw table in the schema (or of one): one query for all of them."""
+    only = "and c.relname = %s" if table is not None else ""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for relname, column, type_ in wh.execute(RAW_COLUMNS.format(only=only), (schema, table) if only else (schema,)):
+        found.setdefault(relname, []).append((column, type_))
+    return found
+
+
+def columns_match(have: list[tuple[str, str]] | None, table: HarvestedTable) -> bool:
+    """Whether a raw table's (column, type) list is exactly the columns and types of the harvest."""
+    if not have:
         return False
     wanted = [(c.name, c.raw_type or "text") for c in table.columns]
-    return [r[0] for r in rows] == [w[0] for w in wanted] and all(
-        _same_type(have, want) for (_, have), (_, want) in zip(rows, wanted, strict=True)
+    return [h[0] for h in have] == [w[0] for w in wanted] and all(
+        _same_type(h[1], w[1]) for h, w in zip(have, wanted, strict=True)
     )
+
+
+def _raw_matches(wh: psycopg.Connection, schema: str, table: HarvestedTable) -> bool:
+    """Whether raw.<table> exists with exactly the columns and types of the harvest."""
+    return columns_match(raw_columns(wh, schema, table.raw_table).get(table.raw_table), table)
+
+
+def unchanged_snapshot(
+    table: HarvestedTable, state: SnapshotState | None, raw: list[tuple[str, str]] | None
+) -> SnapshotResult | None:
+    """The kept snapshot when the source's fingerprint, the structure and the raw table all still match."""
+    if state is None or table.fingerprint is None or state.fingerprint != table.fingerprint:
+        return None
+    if state.column_signature != table.column_signature() or state.update_column != table.update_column:
+        return None  # the watermark belongs to the update column it was taken on
+    if not columns_match(raw, table):
+        return None
+    return SnapshotResult(mode="unchanged", rows_copied=0, row_count=state.row_count, watermark=state.watermark)
 
 
 def _same_type(have: str, want: str) -> bool:
