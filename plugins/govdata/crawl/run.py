@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from govdata import config, warehouse
-from govdata.crawl.harvest import HarvestedTable, harvest_database, harvest_file_table
+from govdata.crawl.harvest import HarvestedTable, harvest_database, harvest_file_table, missing_declared_tables
 from govdata.crawl.snapshot import SnapshotResult, snapshot_table
 from govdata.crawl.sources import Source, open_source
 from govdata.errors import GovdataError, redact
@@ -161,10 +161,12 @@ def _record_harvest(wh: psycopg.Connection, dept: Department, crawl_run_id: int,
             wh, "meta", "harvested_table",
             ["crawl_run_id", "department_code", "source_name", "source_kind", "source_schema", "source_table",
              "file_name", "sheet_name", "file_encoding", "table_comment", "primary_key", "update_column",
-             "raw_schema", "raw_table", "row_count", "last_modified_at", "snapshot_mode", "rows_copied"],
+             "raw_schema", "raw_table", "row_count", "last_modified_at", "snapshot_mode", "rows_copied",
+             "object_type"],
             [(crawl_run_id, dept.code, t.source_name, t.source_kind, t.source_schema, t.source_table,
               t.file_name, t.sheet_name, t.file_encoding, t.comment, t.primary_key, t.update_column,
-              dept.raw_schema, t.raw_table, t.row_count, t.last_modified_at, t.snapshot_mode, t.rows_copied)
+              dept.raw_schema, t.raw_table, t.row_count, t.last_modified_at, t.snapshot_mode, t.rows_copied,
+              t.object_type)
              for t in tables],
         )  # fmt: skip
         warehouse.copy_rows(
@@ -318,6 +320,7 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
                 source, tables = _connect_source(dept)
             if dept.drop_folder is not None:
                 tables += _tables_without_clashes(dept, tables, _harvest_files(dept, errors), errors)
+            errors += _declaration_errors(dept, tables, errors)
             summary.tables = len(tables)
             state = {
                 r[0]: (r[1], r[2])
@@ -361,7 +364,8 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
             summary.schema_changes = _record_schema_changes(wh, dept, crawl_run_id, failed)
             _record_errors(wh, dept, crawl_run_id, errors + notices)
             summary.errors = [asdict(e) for e in errors]
-            db_failures = [e for e in errors if e.source_kind == "database"]
+            # tables that could not be copied turn the task red; config mistakes are recorded, not retried
+            db_failures = [e for e in errors if e.error_type == "copy_failed" and e.source_kind == "database"]
             summary.status = "partial" if errors else "success"
             _finish_run(wh, crawl_run_id, summary, "; ".join(e.message for e in db_failures) or None)
         except DepartmentUnavailable as exc:
@@ -383,6 +387,23 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
             + "; ".join(e.message for e in db_failures)
         )
     return summary
+
+
+def _declaration_errors(dept: Department, tables: list[HarvestedTable], errors: list[CrawlError]) -> list[CrawlError]:
+    """What config/departments.yaml declares wrongly: tables the source lacks, update columns a table lacks."""
+    unreadable = {e.source_name for e in errors if e.source_kind == "file"}
+    missing = [
+        CrawlError("database" if dept.database else "file", name, "declared_missing",
+                   f"{dept.label}: table {name!r} is declared in config/departments.yaml, but the source has no "
+                   "such table, view or file (renamed, dropped, or not visible to the reader account?)")
+        for name in missing_declared_tables(dept, tables, unreadable)
+    ]  # fmt: skip
+    wrong = [
+        CrawlError(t.source_kind, t.source_name, "declared_column_missing", t.problem,
+                   column_name=getattr(dept.table_spec(t.source_table), "update_column", None))
+        for t in tables if t.problem
+    ]  # fmt: skip
+    return missing + wrong
 
 
 def _future_notice(dept: Department, table: HarvestedTable, rows: int) -> CrawlError:
