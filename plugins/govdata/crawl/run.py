@@ -110,6 +110,19 @@ def _close_abandoned_runs(wh: psycopg.Connection, dept: Department) -> None:
     )
 
 
+def close_runs_of_process(pid: int, reason: str) -> int:
+    """Close the crawl runs a process on this host left open when it was stopped; returns how many."""
+    import socket
+
+    with warehouse.connect(autocommit=True) as wh:
+        cur = wh.execute(
+            "update meta.crawl_run set status = 'failed', finished_at = now(), error_message = %s"
+            " where status = 'running' and pid = %s and host = %s",
+            (reason, pid, socket.gethostname()),
+        )
+        return cur.rowcount
+
+
 def _start_run(wh: psycopg.Connection, dept: Department, run_id: str, logical_date: datetime | None) -> int:
     """Open (or reopen, for a retry of the same run) the crawl_run row; clear a previous attempt's rows."""
     import os
@@ -373,9 +386,10 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
             _record_errors(wh, dept, crawl_run_id, [CrawlError("database", dept.code, "unreachable", str(exc))])
             _finish_run(wh, crawl_run_id, summary, str(exc))
             raise
-        except Exception as exc:  # whatever stopped it, the run ends with a status and the reason
+        except BaseException as exc:  # whatever stopped it — even a signal — the run ends with a status
             summary.status = "failed"
-            reason = redact(f"{dept.label}: {exc}" if dept.code not in str(exc) else str(exc))
+            what = str(exc) if not isinstance(exc, KeyboardInterrupt) else f"interrupted ({exc or 'Ctrl-C'})"
+            reason = redact(what if dept.code in what else f"{dept.label}: {what}")
             _finish_run(wh, crawl_run_id, summary, reason)
             raise
         finally:
