@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int | None] = args.func
+    # `kill` (SIGTERM) stops a command like Ctrl-C does: cleanup runs, child DAG runs are closed
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         return func(args) or 0
     except GovdataError as exc:
@@ -56,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _debug_log(exc: BaseException) -> Path:

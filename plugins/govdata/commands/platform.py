@@ -159,11 +159,16 @@ def run_dag(dag_id: str, logical_date: datetime) -> bool:
     env = {**os.environ, **airflow_environment(_api_port())}
     started = time.monotonic()
     with log_file.open("w", encoding="utf-8") as fh:
-        proc = subprocess.run(
+        child = subprocess.Popen(
             [sys.executable, "-m", "govdata.commands.run_dag", dag_id, logical_date.isoformat()],
-            env=env, stdout=fh, stderr=subprocess.STDOUT,
+            env=env, stdout=fh, stderr=subprocess.STDOUT, preexec_fn=_end_with_parent,
         )  # fmt: skip
-    ok = proc.returncode == 0
+        try:
+            returncode = child.wait()
+        except BaseException:  # `govdata run` interrupted: the DAG run ends with it, marked failed
+            _stop(child)
+            raise
+    ok = returncode == 0
     _say(f"• DAG {dag_id}: {'success' if ok else 'FAILED'} in {time.monotonic() - started:.0f}s (log: {log_file})")
     if not ok:
         alerts = [line for line in log_file.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -171,6 +176,30 @@ def run_dag(dag_id: str, logical_date: datetime) -> bool:
         for line in alerts[-10:] or _tail(log_file).splitlines():
             _say(f"    {line.strip()[:400]}")
     return ok
+
+
+def _end_with_parent() -> None:
+    """In the child, before exec: get SIGINT when `govdata run` dies, even by kill -9 (Linux).
+
+    SIGINT rather than SIGTERM: Airflow's task runner takes SIGTERM over while a task runs (it only
+    calls the operator's on_kill), while SIGINT still interrupts the task like Ctrl-C.
+    """
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGINT)
+
+
+def _stop(child: subprocess.Popen, grace_seconds: int = 60) -> None:
+    """Interrupt a DAG-running child (it marks its Airflow run failed), then make sure it is gone."""
+    for sig in (signal.SIGINT, signal.SIGKILL):
+        if child.poll() is not None:
+            return
+        child.send_signal(sig)
+        try:
+            child.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def prepare_dbt() -> None:

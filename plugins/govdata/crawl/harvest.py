@@ -62,6 +62,10 @@ class HarvestedTable:
     fingerprint: str | None = None
     #: rows read from a file, loaded by the snapshot step
     file_rows: list[list[str | None]] | None = None
+    #: table, view, materialized view, partitioned table (databases); file
+    object_type: str = "table"
+    #: what is wrong with how config declares this table (it is still crawled), for meta.crawl_error
+    problem: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -99,6 +103,10 @@ def _raw_type(sa_type: object, dialect: str = "postgresql") -> str | None:
         return _foreign_raw_type(sa_type)
     if isinstance(sa_type, (sqltypes.NullType, sqltypes.Enum)) or type(sa_type).__name__ in ("DOMAIN", "ENUM"):
         return None
+    if type(sa_type).__name__ == "HSTORE":
+        return None  # an extension type the warehouse may not have
+    if isinstance(sa_type, sqltypes.ARRAY) and _raw_type(sa_type.item_type) is None:
+        return None  # an array of enums or domains: the warehouse has no such element type
     module = type(sa_type).__module__
     if not (module.startswith("sqlalchemy.sql") or module.startswith("sqlalchemy.dialects.postgresql")):
         return None
@@ -177,21 +185,24 @@ def _foreign_raw_type(sa_type: object) -> str | None:
         return None
 
 
-def _pick_update_column(dept: Department, table: str, columns: list[HarvestedColumn]) -> str | None:
+def _pick_update_column(dept: Department, table: str, columns: list[HarvestedColumn]) -> tuple[str | None, str | None]:
+    """(update column, problem): a declared column the table lacks is a problem of that table only."""
     spec = dept.table_spec(table)
     names = {c.name: c for c in columns}
     if spec and spec.update_column:
-        if spec.update_column not in names:
-            raise ValueError(
-                f"{dept.label}: table {table!r} declares update_column {spec.update_column!r}, "
-                f"which the table does not have (columns: {list(names)})"
-            )
-        return spec.update_column
+        if spec.update_column in names:
+            return spec.update_column, None
+        problem = (
+            f"{dept.label}: table {table!r}, column {spec.update_column!r}: declared as update_column in "
+            f"config/departments.yaml, but the table has no such column; copied in full instead "
+            f"(columns: {', '.join(names)})"
+        )
+        return None, problem
     for candidate in UPDATE_COLUMN_NAMES:
         col = names.get(candidate)
         if col and (col.raw_type or "").startswith(TIMESTAMP_TYPES):
-            return candidate
-    return None
+            return candidate, None
+    return None, None
 
 
 def _mark_mariadb_json(inspector: Any, schema: str, all_columns: dict) -> None:
@@ -218,8 +229,10 @@ def _mark_mariadb_json(inspector: Any, schema: str, all_columns: dict) -> None:
 
 
 def _table_comments(inspector: Any, schema: str) -> dict:
+    from sqlalchemy.engine.reflection import ObjectKind
+
     try:
-        return inspector.get_multi_table_comment(schema=schema)
+        return inspector.get_multi_table_comment(schema=schema, kind=ObjectKind.ANY)
     except NotImplementedError:  # SQLite has no comments
         return {}
 
@@ -239,17 +252,19 @@ def _harvested_column(col: dict, ordinal: int, primary_key: list[str], dialect: 
 
 
 def harvest_database(dept: Department, eng: Engine, schemas: list[str]) -> list[HarvestedTable]:
-    """Inspect every table of the given schemas: columns, types, comments, primary keys."""
+    """Inspect every table, view and materialized view of the schemas: columns, types, comments, keys."""
     from sqlalchemy import inspect
+    from sqlalchemy.engine.reflection import ObjectKind
 
     inspector = inspect(eng)
     dialect = eng.dialect.name
     tables: list[HarvestedTable] = []
     for schema in schemas or [inspector.default_schema_name]:
         pg_default = schema == inspector.default_schema_name
-        names = sorted(inspector.get_table_names(schema=schema))
+        kinds = _relations(inspector, dialect, schema)
+        names = sorted(kinds)
         comments = _table_comments(inspector, schema) if names else {}
-        all_columns = inspector.get_multi_columns(schema=schema) if names else {}
+        all_columns = inspector.get_multi_columns(schema=schema, kind=ObjectKind.ANY) if names else {}
         all_pks = inspector.get_multi_pk_constraint(schema=schema) if names else {}
         if dialect in ("mysql", "mariadb") and names:
             _mark_mariadb_json(inspector, schema, all_columns)
@@ -270,9 +285,52 @@ def harvest_database(dept: Department, eng: Engine, schemas: list[str]) -> list[
                 comment=(comments.get(key) or {}).get("text") or None,
                 primary_key=pk,
             )
-            table.update_column = _pick_update_column(dept, name, columns)
+            table.update_column, table.problem = _pick_update_column(dept, name, columns)
+            table.object_type = kinds.get(name, "table")
             tables.append(table)
     return tables
+
+
+def _relations(inspector: Any, dialect: str, schema: str) -> dict[str, str]:
+    """Name → object type of everything a reader can SELECT: tables, views and materialized views.
+
+    A reader account that only sees views must not look empty; a partition is part of its parent
+    (selecting the parent reads it), so it is left out instead of being catalogued twice.
+    """
+    kinds = dict.fromkeys(inspector.get_table_names(schema=schema), "table")
+    for name in inspector.get_view_names(schema=schema):
+        kinds.setdefault(name, "view")
+    if dialect == "postgresql":
+        for name in inspector.get_materialized_view_names(schema=schema):
+            kinds[name] = "materialized view"
+        from sqlalchemy import text
+
+        with inspector.bind.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "select c.relname, c.relispartition, c.relkind = 'p' from pg_class c"
+                    " join pg_namespace n on n.oid = c.relnamespace where n.nspname = :schema"
+                    " and (c.relispartition or c.relkind = 'p')"
+                ),
+                {"schema": schema},
+            ).fetchall()
+        for name, is_partition, is_parent in rows:
+            if is_partition:
+                kinds.pop(name, None)
+            elif is_parent and name in kinds:
+                kinds[name] = "partitioned table"
+    return kinds
+
+
+def missing_declared_tables(dept: Department, tables: list[HarvestedTable], unreadable: set[str]) -> list[str]:
+    """Tables and files declared under ``tables:`` in config that the crawl did not find at the source."""
+    found = {t.source_name for t in tables} | {t.source_table for t in tables}
+    stems = {name.rsplit(".", 1)[0] for name in unreadable}  # a file that failed to read was still found
+
+    def seen(name: str) -> bool:
+        return name in found or any(name == stem or name.startswith(f"{stem}__") for stem in stems)
+
+    return [spec.name for spec in dept.tables if not seen(spec.name)]
 
 
 def harvest_file_table(file_table: FileTable) -> HarvestedTable:
@@ -287,6 +345,7 @@ def harvest_file_table(file_table: FileTable) -> HarvestedTable:
         source_table=file_table.name,
         raw_table=raw_table_name(file_table.name),
         columns=columns,
+        object_type="file",
         file_name=file_table.path.name,
         sheet_name=file_table.sheet,
         file_encoding=file_table.encoding,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from govdata import config, warehouse
 from govdata.crawl.fingerprint import database_fingerprints
-from govdata.crawl.harvest import HarvestedTable, harvest_database, harvest_file_table
+from govdata.crawl.harvest import HarvestedTable, harvest_database, harvest_file_table, missing_declared_tables
 from govdata.crawl.snapshot import SnapshotResult, SnapshotState, raw_columns, snapshot_table, unchanged_snapshot
 from govdata.crawl.sources import Source, open_source
 from govdata.errors import GovdataError, redact
@@ -112,6 +112,19 @@ def _close_abandoned_runs(wh: psycopg.Connection, dept: Department) -> None:
     )
 
 
+def close_runs_of_process(pid: int, reason: str) -> int:
+    """Close the crawl runs a process on this host left open when it was stopped; returns how many."""
+    import socket
+
+    with warehouse.connect(autocommit=True) as wh:
+        cur = wh.execute(
+            "update meta.crawl_run set status = 'failed', finished_at = now(), error_message = %s"
+            " where status = 'running' and pid = %s and host = %s",
+            (reason, pid, socket.gethostname()),
+        )
+        return cur.rowcount
+
+
 def _start_run(wh: psycopg.Connection, dept: Department, run_id: str, logical_date: datetime | None) -> int:
     """Open (or reopen, for a retry of the same run) the crawl_run row; clear a previous attempt's rows."""
     import os
@@ -163,10 +176,12 @@ def _record_harvest(wh: psycopg.Connection, dept: Department, crawl_run_id: int,
             wh, "meta", "harvested_table",
             ["crawl_run_id", "department_code", "source_name", "source_kind", "source_schema", "source_table",
              "file_name", "sheet_name", "file_encoding", "table_comment", "primary_key", "update_column",
-             "raw_schema", "raw_table", "row_count", "last_modified_at", "snapshot_mode", "rows_copied"],
+             "raw_schema", "raw_table", "row_count", "last_modified_at", "snapshot_mode", "rows_copied",
+             "object_type"],
             [(crawl_run_id, dept.code, t.source_name, t.source_kind, t.source_schema, t.source_table,
               t.file_name, t.sheet_name, t.file_encoding, t.comment, t.primary_key, t.update_column,
-              dept.raw_schema, t.raw_table, t.row_count, t.last_modified_at, t.snapshot_mode, t.rows_copied)
+              dept.raw_schema, t.raw_table, t.row_count, t.last_modified_at, t.snapshot_mode, t.rows_copied,
+              t.object_type)
              for t in tables],
         )  # fmt: skip
         warehouse.copy_rows(
@@ -343,6 +358,7 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
                 source, tables = _connect_source(dept)
             if dept.drop_folder is not None:
                 tables += _tables_without_clashes(dept, tables, _harvest_files(dept, errors), errors)
+            errors += _declaration_errors(dept, tables, errors)
             summary.tables = len(tables)
             state = _load_state(wh, dept)
             raw = raw_columns(wh, dept.raw_schema)
@@ -371,7 +387,8 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
             summary.schema_changes = _record_schema_changes(wh, dept, crawl_run_id, failed)
             _record_errors(wh, dept, crawl_run_id, errors + notices)
             summary.errors = [asdict(e) for e in errors]
-            db_failures = [e for e in errors if e.source_kind == "database"]
+            # tables that could not be copied turn the task red; config mistakes are recorded, not retried
+            db_failures = [e for e in errors if e.error_type == "copy_failed" and e.source_kind == "database"]
             summary.status = "partial" if errors else "success"
             _finish_run(wh, crawl_run_id, summary, "; ".join(e.message for e in db_failures) or None)
         except DepartmentUnavailable as exc:
@@ -379,9 +396,10 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
             _record_errors(wh, dept, crawl_run_id, [CrawlError("database", dept.code, "unreachable", str(exc))])
             _finish_run(wh, crawl_run_id, summary, str(exc))
             raise
-        except Exception as exc:  # whatever stopped it, the run ends with a status and the reason
+        except BaseException as exc:  # whatever stopped it — even a signal — the run ends with a status
             summary.status = "failed"
-            reason = redact(f"{dept.label}: {exc}" if dept.code not in str(exc) else str(exc))
+            what = str(exc) if not isinstance(exc, KeyboardInterrupt) else f"interrupted ({exc or 'Ctrl-C'})"
+            reason = redact(what if dept.code in what else f"{dept.label}: {what}")
             _finish_run(wh, crawl_run_id, summary, reason)
             raise
         finally:
@@ -393,6 +411,23 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
             + "; ".join(e.message for e in db_failures)
         )
     return summary
+
+
+def _declaration_errors(dept: Department, tables: list[HarvestedTable], errors: list[CrawlError]) -> list[CrawlError]:
+    """What config/departments.yaml declares wrongly: tables the source lacks, update columns a table lacks."""
+    unreadable = {e.source_name for e in errors if e.source_kind == "file"}
+    missing = [
+        CrawlError("database" if dept.database else "file", name, "declared_missing",
+                   f"{dept.label}: table {name!r} is declared in config/departments.yaml, but the source has no "
+                   "such table, view or file (renamed, dropped, or not visible to the reader account?)")
+        for name in missing_declared_tables(dept, tables, unreadable)
+    ]  # fmt: skip
+    wrong = [
+        CrawlError(t.source_kind, t.source_name, "declared_column_missing", t.problem,
+                   column_name=getattr(dept.table_spec(t.source_table), "update_column", None))
+        for t in tables if t.problem
+    ]  # fmt: skip
+    return missing + wrong
 
 
 def _future_notice(dept: Department, table: HarvestedTable, rows: int) -> CrawlError:

@@ -43,6 +43,8 @@ create table if not exists meta.harvested_table (
     primary key (crawl_run_id, source_name)
 );
 comment on table meta.harvested_table is '采集到的表/文件元数据, per crawl run';
+-- table, view, materialized view, partitioned table, file
+alter table meta.harvested_table add column if not exists object_type text;
 
 create table if not exists meta.harvested_column (
     crawl_run_id bigint not null references meta.crawl_run on delete cascade,

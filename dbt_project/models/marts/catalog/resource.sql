@@ -50,6 +50,7 @@ assembled as (
         d.contact_name,
         d.contact_email,
         case
+            when h.object_type in ('view', 'materialized view') then '数据库视图'
             when h.source_kind = 'database' then '数据库表'
             else '电子文件(' || upper(regexp_replace(h.file_name, '^.*\.', '')) || ')'
         end as resource_format,

@@ -14,5 +14,6 @@ select
     update_column,
     raw_schema,
     raw_table,
-    snapshot_mode
+    snapshot_mode,
+    coalesce(object_type, case when source_kind = 'file' then 'file' else 'table' end) as object_type
 from {{ source('meta', 'harvested_table') }}
