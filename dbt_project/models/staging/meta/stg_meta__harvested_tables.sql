@@ -14,5 +14,9 @@ select
     update_column,
     raw_schema,
     raw_table,
-    snapshot_mode
+    snapshot_mode,
+    layout,
+    reported_by,
+    reported_on,
+    prepared_by
 from {{ source('meta', 'harvested_table') }}
