@@ -10,7 +10,7 @@ from typing import Literal, TypeVar
 from urllib.parse import quote
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from govdata.errors import ConfigError, redact
 
@@ -208,6 +208,27 @@ class TableSpec(_Model):
     title: str | None = None
     update_cycle: UpdateCycle = "不定期"
     update_column: str | None = None
+    #: 信息资源提供方 when it is not the department itself; else a report's 填报单位, else the department
+    provider: str | None = None
+    #: a file's header rows (1-based sheet rows): ``3`` or ``[3, 4]``, instead of what the reader decides
+    header_rows: int | list[int] | None = None
+    #: a file's rows at the bottom that are not records (合计, 制表人 …); 0 keeps every row
+    skip_footer: int | None = Field(default=None, ge=0)
+
+    @field_validator("header_rows")
+    @classmethod
+    def _header_range(cls, value: int | list[int] | None) -> int | list[int] | None:
+        rows = [value] if isinstance(value, int) else value
+        if rows is not None and not (1 <= len(rows) <= 2 and rows[0] >= 1 and rows[0] <= rows[-1]):
+            raise ValueError("header_rows is a row number (3) or the first and last header rows ([3, 4])")
+        return value
+
+    def header_range(self) -> tuple[int, int] | None:
+        """header_rows as (first, last)."""
+        if self.header_rows is None:
+            return None
+        rows = [self.header_rows] if isinstance(self.header_rows, int) else self.header_rows
+        return rows[0], rows[-1]
 
 
 class DutyItem(_Model):

@@ -7,12 +7,21 @@ import csv
 import io
 import os
 import stat
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
+from xml.parsers import expat
 
 from govdata.errors import GovdataError
+from govdata.layout import DATE_HEADER, Grid, Layout, Merge, Override, decide, fill_down, kind
+
+#: Excel's day 0 (its 1900 leap-year bug included): serial 45474 is 2024-07-01.
+EXCEL_EPOCH = date(1899, 12, 30)
+#: Serials read as dates in date columns: 1950-01-01 to 2100-12-31; outside, a number is a number.
+SERIAL_RANGE = (18264, 73415)
 
 
 class FileReadError(GovdataError, ValueError):
@@ -45,6 +54,8 @@ class FileTable:
     encoding: str | None = None
     sheet: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: what the reader decided: header rows, footer rows dropped, columns flattened
+    layout: Layout | None = None
 
     @property
     def label(self) -> str:
@@ -148,8 +159,8 @@ def _clean_header(columns: list[str | None], label: str) -> list[str]:
     return cleaned
 
 
-def read_csv(path: Path) -> FileTable:
-    """Read a CSV file; every row must have as many fields as the header."""
+def _csv_grid(path: Path) -> tuple[Grid, list[int], str]:
+    """A CSV's records as a grid, the physical line each record ends on, and the encoding."""
     data = read_bytes(path)
     if not data.strip():
         raise FileReadError(f"{path.name}: file is empty")
@@ -166,27 +177,75 @@ def read_csv(path: Path) -> FileTable:
     # 128 KiB default once stopped a whole department on one long 备注
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    cells: list[list[str | None]] = []
+    lines: list[int] = []
     try:
-        header = next(reader)
-        columns = _clean_header(list(header), path.name)
-        rows: list[list[str | None]] = []
-        bad: list[str] = []
         for row in reader:
-            if not row:
-                continue
-            if len(row) != len(columns):
-                bad.append(f"line {reader.line_num}: {len(row)} fields, header has {len(columns)}")
-                continue
-            rows.append([v if v != "" else None for v in row])
-    except StopIteration as exc:
-        raise FileReadError(f"{path.name}: file has no header row") from exc
+            cells.append([v if v != "" else None for v in row])
+            lines.append(reader.line_num)
     except csv.Error as exc:
         raise FileReadError(f"{path.name}: line {reader.line_num}: {exc}") from exc
-    if bad:
-        shown = "; ".join(bad[:5])
-        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
-        raise FileReadError(f"{path.name}: {len(bad)} malformed rows: {shown}{more}")
-    return FileTable(path=path, name=path.stem, columns=columns, rows=rows, encoding=encoding)
+    if cells:
+        cells[0] = [v.lstrip("\ufeff") if v else v for v in cells[0]]
+    return Grid(cells), lines, encoding
+
+
+def read_csv(path: Path, overrides: Mapping[str, Override] | None = None) -> list[FileTable]:
+    """Read a CSV file: one table (or one per table of a report-shaped file); records must fit the header."""
+    grid, lines, encoding = _csv_grid(path)
+    layouts = decide(grid, overrides.get(path.stem) if overrides is not None else None)
+    if not layouts:
+        raise FileReadError(f"{path.name}: file has no header row")
+    tables = []
+    for layout in layouts:
+        bad = [
+            f"line {lines[r]}: {len(grid.cells[r])} fields, header has {layout.width}"
+            for r in layout.data_index
+            if len(grid.cells[r]) != layout.width
+        ]
+        if bad:
+            shown = "; ".join(bad[:5])
+            more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+            raise FileReadError(f"{path.name}: {len(bad)} malformed rows: {shown}{more}")
+        name = path.stem if layout.part == 1 else f"{path.stem}__{layout.part}"
+        tables.append(_table(grid, layout, path, name, None, path.name, encoding))
+    return tables
+
+
+def _table(
+    grid: Grid, layout: Layout, path: Path, name: str, sheet: str | None, label: str, encoding: str | None = None
+) -> FileTable:
+    """The records of one decided table: merged data cells filled down, dates and numbers normalised."""
+    columns = _clean_header([c.name for c in layout.columns], label)
+    positions = [c.col - 1 for c in layout.columns]
+    filled = fill_down(grid, layout)
+    rows = []
+    for r in layout.data_index:
+        cells = grid.cells[r]
+        rows.append([filled.get((r, c)) or (cells[c] if c < len(cells) else None) for c in positions])
+    if not layout.plain:
+        _normalise(layout, columns, rows)
+    return FileTable(path=path, name=name, columns=columns, rows=rows, encoding=encoding, sheet=sheet, layout=layout)
+
+
+def _normalise(layout: Layout, columns: list[str], rows: list[list[str | None]]) -> None:
+    """Excel date serials in date columns → ISO dates; numbers typed as text with 1,365.00 or ＊ → plain digits."""
+    for i, column in enumerate(columns):
+        is_date = bool(DATE_HEADER.search(layout.columns[i].leaf))
+        counts: dict[str, int] = {}
+        for row in rows:
+            value = row[i]
+            if value is None or kind(value) != "number":
+                continue
+            plain = unicodedata.normalize("NFKC", value).strip().replace(",", "")
+            if is_date and plain.isdigit() and SERIAL_RANGE[0] <= int(plain) <= SERIAL_RANGE[1]:
+                row[i] = (EXCEL_EPOCH + timedelta(days=int(plain))).isoformat()
+                counts["date_serial"] = counts.get("date_serial", 0) + 1
+            elif plain != value:
+                row[i] = plain
+                counts["number_text"] = counts.get("number_text", 0) + 1
+        if counts:
+            layout.normalised[column] = counts
 
 
 def _cell(value: object) -> str | None:
@@ -195,12 +254,48 @@ def _cell(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         # Excel stores long digit strings typed as numbers as floats; keep them exact
         return str(int(value))
+    if isinstance(value, datetime):
+        # a date-formatted cell: the date as ISO text, the time only when there is one
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
     text = str(value)
     return text if text != "" else None
 
 
-def read_xlsx(path: Path, sheet: str | None = None) -> list[FileTable]:
-    """Read every non-empty sheet (or the named one) of a workbook."""
+def _sheet_extras(workbook: Any, worksheet: Any) -> tuple[list[Merge], set[int], set[int]]:
+    """Merged ranges and hidden rows/columns of a sheet, read from its XML without building a tree.
+
+    openpyxl's read-only mode (which streams rows) does not expose them and its full mode holds every
+    cell as an object (tens of times the file's size), so one expat pass reads just these elements.
+    """
+    from openpyxl.utils.cell import range_boundaries
+
+    merges: list[Merge] = []
+    hidden_rows: set[int] = set()
+    hidden_cols: set[int] = set()
+    archive = getattr(workbook, "_archive", None)
+    path = getattr(worksheet, "_worksheet_path", None)
+    if archive is None or path is None:
+        return merges, hidden_rows, hidden_cols
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        tag = tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+        if tag == "mergeCell" and attrs.get("ref"):
+            c0, r0, c1, r1 = range_boundaries(attrs["ref"])
+            merges.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
+        elif tag == "row" and attrs.get("hidden") in ("1", "true") and attrs.get("r"):
+            hidden_rows.add(int(attrs["r"]) - 1)
+        elif tag == "col" and attrs.get("hidden") in ("1", "true"):
+            hidden_cols.update(range(int(attrs["min"]) - 1, int(attrs["max"])))
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = start
+    with archive.open(path) as stream:
+        parser.ParseFile(stream)
+    return merges, hidden_rows, hidden_cols
+
+
+def read_xlsx(path: Path, sheet: str | None = None, overrides: Mapping[str, Override] | None = None) -> list[FileTable]:
+    """Read every non-empty sheet (or the named one) of a workbook; a sheet may hold several tables."""
     from openpyxl import load_workbook
 
     try:
@@ -213,40 +308,47 @@ def read_xlsx(path: Path, sheet: str | None = None) -> list[FileTable]:
             raise FileReadError(f"{path.name}: no sheet named {sheet!r}; sheets are {names}")
         tables = []
         for name in [sheet] if sheet else names:
-            rows_iter = workbook[name].iter_rows(values_only=True)
-            header = next(rows_iter, None)
-            if header is None or all(v is None for v in header):
-                continue
+            worksheet = workbook[name]
             label = f"{path.name}[{name}]"
-            width = max(i + 1 for i, v in enumerate(header) if v is not None)
-            columns = _clean_header([_cell(v) for v in header[:width]], label)
-            rows = []
-            for raw in rows_iter:
-                values = [_cell(v) for v in raw]
-                if all(v is None for v in values):
-                    continue
-                if any(v is not None for v in values[width:]):
-                    raise FileReadError(f"{label}: values beyond the header's {width} columns")
-                values = (values + [None] * width)[:width]
-                rows.append(values)
-            tables.append(FileTable(path=path, name=f"{path.stem}__{name}", columns=columns, rows=rows, sheet=name))
+            try:
+                merges, hidden_rows, hidden_cols = _sheet_extras(workbook, worksheet)
+                cells = [[_cell(v) for v in raw] for raw in worksheet.iter_rows(values_only=True)]
+            except FileReadError:
+                raise
+            except Exception as exc:  # a damaged sheet part: the workbook opened, the sheet does not
+                raise FileReadError(f"{label}: sheet cannot be read ({type(exc).__name__}: {exc})") from exc
+            grid = Grid(cells, merges, hidden_rows, hidden_cols)
+            table_name = f"{path.stem}__{name}"
+            for layout in decide(grid, overrides.get(table_name) if overrides is not None else None):
+                width = len(layout.columns)
+                for r in layout.data_index:
+                    if any(v is not None for v in grid.cells[r][width:]):
+                        raise FileReadError(f"{label}: values beyond the header's {width} columns (row {r + 1})")
+                part_name = table_name if layout.part == 1 else f"{table_name}__{layout.part}"
+                tables.append(_table(grid, layout, path, part_name, name, label))
         return tables
     finally:
         workbook.close()
 
 
-def read_tabular(path: Path, sheet: str | None = None) -> list[FileTable]:
-    """Read a CSV or XLSX file into tables; raises FileReadError naming the file on bad input."""
+def read_tabular(
+    path: Path, sheet: str | None = None, overrides: Mapping[str, Override] | None = None
+) -> list[FileTable]:
+    """Read a CSV or XLSX file into tables; raises FileReadError naming the file on bad input.
+
+    ``overrides`` maps a table name (CSV stem, ``<workbook stem>__<sheet>``) to what staff declared
+    about its layout (header rows, footer rows) instead of what the reader would decide.
+    """
     path = Path(path)
     if not path.exists():
         raise FileReadError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(path, sheet)
+        return read_xlsx(path, sheet, overrides)
     if suffix in (".csv", ".txt"):
         if sheet is not None:
             raise FileReadError(f"{path.name}: --sheet applies to XLSX workbooks only")
-        return [read_csv(path)]
+        return read_csv(path, overrides)
     raise UnsupportedFile(f"{path.name}: unsupported file type {suffix!r} (expected CSV or XLSX); not read")
 
 
@@ -275,18 +377,29 @@ class DropEntry:
     error: FileReadError | None = None
 
 
-def read_drop_folder(folder: Path, max_bytes: int) -> Iterator[DropEntry]:
+def read_drop_folder(
+    folder: Path, max_bytes: int, overrides: Mapping[str, Override] | None = None
+) -> Iterator[DropEntry]:
     """Read every entry of a drop folder; each file is its own unit of failure."""
     for path in iter_drop_folder(folder):
         try:
             status = check_drop_file(path, folder, max_bytes)
-            # hashed before parsing: a file rewritten in between is read anew next time, never skipped
-            fingerprint = content_fingerprint(path)
-            tables = read_tabular(path)
+            # hashed before parsing: a file rewritten in between is read anew next time, never skipped;
+            # the reader's overrides for it are part of what it is
+            fingerprint = content_fingerprint(path) + _overrides_fingerprint(path, overrides)
+            tables = read_tabular(path, overrides=overrides)
         except FileReadError as exc:
             yield DropEntry(path, error=exc)
             continue
         yield DropEntry(path, tables, datetime.fromtimestamp(status.st_mtime, tz=UTC), fingerprint)
+
+
+def _overrides_fingerprint(path: Path, overrides: Mapping[str, Override] | None) -> str:
+    relevant = sorted(
+        (name, repr(value)) for name, value in (overrides or {}).items()
+        if name == path.stem or name.startswith(f"{path.stem}__")
+    )  # fmt: skip
+    return f";overrides={relevant}" if relevant else ""
 
 
 def content_fingerprint(path: Path) -> str:

@@ -52,6 +52,9 @@ def test_every_demo_table_is_catalogued_with_mandatory_fields(catalog_built, dem
             assert resource["row_count"] == table["row_count"]
             assert resource["item_count"] == len(table["columns"])
             assert resource["provider_code"] == config.load_departments().get(code).org_code
+            # a report's 填报单位 is the provider when the config does not name one
+            reported_by = (table.get("layout") or {}).get("metadata", {}).get("reported_by")
+            assert resource["provider_name"] == (reported_by or config.load_departments().get(code).name)
             assert resource["resource_format"] == (
                 "数据库表" if table["source"] == "database" else resource["resource_format"]
             )
@@ -81,6 +84,9 @@ def test_items_are_named_from_comment_header_or_dictionary_else_flagged(catalog_
             for column in table["columns"]:
                 name, source = items[(code, table["name"], column["name"])]
                 if table["source"] == "database" and column["comment"]:
+                    assert (name, source) == (column["comment"], "comment")
+                elif column["comment"] and column["comment"] != column["name"]:
+                    # a flattened report header (申领人信息/姓名) is named by its leaf cell (姓名)
                     assert (name, source) == (column["comment"], "comment")
                 elif any("\u4e00" <= ch <= "\u9fff" for ch in column["name"]):
                     assert (name, source) == (column["name"], "header")

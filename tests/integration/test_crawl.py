@@ -76,6 +76,50 @@ def test_every_manifest_table_and_column_is_harvested_with_comments_and_exact_co
     assert len(tables) == expected_tables, "the crawl found tables the manifest does not list"
 
 
+def test_report_shaped_files_are_read_as_the_manifest_says(crawled, demo, warehouse_conn):
+    reports = [(code, t) for code, d in demo["departments"].items() for t in d["tables"] if "layout" in t]
+    assert len(reports) >= 4
+    for code, table in reports:
+        expected = table["layout"]
+        layout, reported_by, reported_on, prepared_by = warehouse_conn.execute(
+            """
+            select t.layout, t.reported_by, t.reported_on::text, t.prepared_by
+            from meta.harvested_table t join meta.crawl_run r using (crawl_run_id)
+            where r.run_id = %s and t.department_code = %s and t.source_name = %s
+            """,
+            (_run_id(crawled), code, table["name"]),
+        ).fetchone()
+        where = f"{code}.{table['name']}"
+        assert layout["header_rows"] == expected["header_rows"], where
+        assert layout["footer_rows"] == expected["footer_rows"], where
+        assert layout["data_rows"] == expected["data_rows"], where
+        assert {c["name"]: c["leaf"] for c in layout["columns"] if c["name"] != c["leaf"]} == expected["flattened"]
+        meta = expected["metadata"]
+        assert (reported_by, reported_on, prepared_by) == (
+            meta.get("reported_by"),
+            meta.get("reported_on"),
+            meta.get("prepared_by"),
+        ), where
+        comments = dict(
+            warehouse_conn.execute(
+                """
+                select c.column_name, c.column_comment from meta.harvested_column c
+                join meta.crawl_run r using (crawl_run_id)
+                where r.run_id = %s and c.department_code = %s and c.source_name = %s
+                """,
+                (_run_id(crawled), code, table["name"]),
+            ).fetchall()
+        )
+        assert {n: v for n, v in comments.items() if v} == expected["flattened"], where
+    plain = warehouse_conn.execute(
+        "select count(*) from meta.harvested_table t join meta.crawl_run r using (crawl_run_id)"
+        " where r.run_id = %s and t.source_kind = 'file' and t.layout is null",
+        (_run_id(crawled),),
+    ).fetchone()[0]
+    assert plain == sum(1 for d in demo["departments"].values() for t in d["tables"]
+                        if t["source"] == "file" and "layout" not in t)  # fmt: skip
+
+
 def test_raw_snapshots_hold_exactly_the_source_rows(crawled, demo, warehouse_conn):
     for code, dept in demo["departments"].items():
         for table in dept["tables"]:

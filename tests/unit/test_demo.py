@@ -119,7 +119,8 @@ def test_manifest_shape(generated):
     for t in files.values():
         for c in t["columns"]:
             chinese = bool(re.search(r"[\u4e00-\u9fff]", c["name"]))
-            assert c["comment"] == (c["name"] if chinese else None)
+            # a flattened report header (申领人信息/姓名) is described by its leaf cell (姓名)
+            assert c["comment"] == (c["name"].rsplit("/", 1)[-1] if chinese else None)
     hostile = manifest["departments"]["jtysj"]["tables"]
     assert any(t["name"] == 'a"; drop table x; --' for t in hostile)
     for _code, _table, column in _columns(departments):
@@ -314,6 +315,30 @@ def test_drop_files_read_back_as_described(generated, tmp_path):
             assert table.columns == [c["name"] for c in entry["columns"]]
             if entry["encoding"]:
                 assert table.encoding == entry["encoding"]
+            if "layout" in entry:
+                _check_report_layout(name, table, entry["layout"], data.table(name))
+    kinds = [t["layout"] for d in manifest["departments"].values() for t in d["tables"] if "layout" in t]
+    assert any(k["flattened"] for k in kinds) and any(k["merged_runs"] for k in kinds)
+    assert any(k["footer_rows"] for k in kinds) and any(k["hidden_columns"] for k in kinds)
+    assert any(k["header_rows"][0] > 10 for k in kinds), "a sheet with a second table"
+
+
+def _check_report_layout(name, table, expected, source):
+    """A report-shaped demo file is read as its manifest says: rows, header block, footers, metadata."""
+    layout = table.layout
+    assert not layout.plain, name
+    assert list(layout.header_rows) == expected["header_rows"], name
+    assert list(layout.data_rows) == expected["data_rows"], name
+    assert layout.preamble_rows == expected["preamble_rows"], name
+    assert layout.footer_rows == expected["footer_rows"], name
+    assert layout.title == expected["title"], name
+    assert {k: v for k, v in layout.metadata.items() if k in expected["metadata"]} == expected["metadata"], name
+    assert {c.name: c.leaf for c in layout.columns if c.flattened} == expected["flattened"], name
+    assert len(layout.filled_down) == expected["merged_runs"], name
+    assert layout.hidden_columns == expected["hidden_columns"], name
+    if expected["date_serials"]:
+        assert layout.normalised[expected["date_serials"]]["date_serial"] == len(table.rows), name
+    assert table.rows == [[None if v is None else str(v) for v in row] for row in source.rows], name
 
 
 def test_departments_yaml_declares_the_demo(monkeypatch, tmp_path, generated):

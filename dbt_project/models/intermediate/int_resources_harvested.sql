@@ -79,6 +79,7 @@ select
     s.raw_table,
     s.snapshot_mode,
     s.object_type,
+    s.reported_by,
     s.seen_at,
     s.snapshot_mode = 'failed' as is_latest_copy_failed,
     f.first_seen_at,

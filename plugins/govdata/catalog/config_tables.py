@@ -24,7 +24,7 @@ TABLES: dict[str, Sequence[tuple[str, str]]] = {
     ],
     "table_spec": [
         ("department_code", "text not null"), ("table_name", "text not null"), ("title", "text"),
-        ("update_cycle", "text not null"), ("update_column", "text"),
+        ("update_cycle", "text not null"), ("update_column", "text"), ("provider", "text"),
     ],
     "duty_item": [
         ("department_code", "text not null"), ("duty_name", "text not null"), ("item", "text not null"),
@@ -68,7 +68,7 @@ def config_rows() -> dict[str, list[tuple]]:
         rows["department"].append(
             (d.code, d.name, d.short_name, d.org_code, d.contact.name, d.contact.email, d.contact.phone, source, True)
         )
-        rows["table_spec"] += [(d.code, t.name, t.title, t.update_cycle, t.update_column) for t in d.tables]
+        rows["table_spec"] += [(d.code, t.name, t.title, t.update_cycle, t.update_column, t.provider) for t in d.tables]
         rows["duty_item"] += [(d.code, duty.name, i.item, i.table, i.column) for duty in d.duties for i in duty.items]
     rows["class"] = [(c.class_code, c.lei, c.lei_name, c.xiang, c.xiang_name, c.mu, c.mu_name) for c in catalog.classes]
     rows["rule_keyword"] = [

@@ -27,6 +27,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--sheet", help="worksheet of an XLSX workbook (default: the first one with data)")
     parser.add_argument("--json", action="store_true", help='print {"columns": [...]} as JSON')
     parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="also print how the file was read: header rows, rows above it and footer rows dropped, columns flattened",
+    )
+    parser.add_argument(
+        "--header-rows",
+        metavar="FIRST[-LAST]",
+        help="the header rows (1-based), e.g. 3 or 3-4, instead of what the reader decides (header_rows in config)",
+    )
+    parser.add_argument(
+        "--skip-footer",
+        type=int,
+        metavar="N",
+        help="rows at the bottom that are not records (skip_footer in config); 0 keeps every row",
+    )
+    parser.add_argument(
         "--sample-size",
         type=int,
         default=None,
@@ -46,8 +62,9 @@ def run_classify(args: argparse.Namespace) -> int:
 
     if args.sample_size is not None and args.sample_size < 1:
         raise CommandError("--sample-size must be at least 1")
+    override = _override(args)
     try:
-        tables = read_tabular(args.path, args.sheet)
+        tables = read_tabular(args.path, args.sheet, _AnyTable(override) if override else None)
     except FileReadError as exc:
         raise CommandError(str(exc)) from exc
     except (OSError, UnicodeDecodeError) as exc:
@@ -56,8 +73,8 @@ def run_classify(args: argparse.Namespace) -> int:
         raise CommandError(f"{args.path.name}: no worksheet with a header row")
     table = tables[0]
     if len(tables) > 1:
-        names = ", ".join(t.sheet or t.name for t in tables)
-        print(f"note: classifying sheet {table.sheet!r} of {names}; choose another with --sheet", file=sys.stderr)
+        names = ", ".join(t.name for t in tables)
+        print(f"note: classifying table {table.name!r} of {names}; choose a sheet with --sheet", file=sys.stderr)
 
     from govdata.classify.column import classify_column, get_classifier, grade_table
 
@@ -81,10 +98,46 @@ def run_classify(args: argparse.Namespace) -> int:
             "columns": [r.to_dict() for r in results],
             "table": graded.to_dict(),
         }
+        if args.explain and table.layout is not None:
+            payload["layout"] = table.layout.to_dict()
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print(render_table(table.label, len(table.rows), size, results, graded))
+        if args.explain and table.layout is not None:
+            print("\n" + "\n".join(table.layout.explain()))
     return 0
+
+
+def _override(args: argparse.Namespace) -> Any:
+    """--header-rows / --skip-footer as the reader's layout override, or None."""
+    from govdata.errors import CommandError
+    from govdata.layout import Override
+
+    if args.header_rows is None and args.skip_footer is None:
+        return None
+    rows = None
+    if args.header_rows is not None:
+        try:
+            parts = [int(p) for p in args.header_rows.split("-")]
+        except ValueError:
+            parts = []
+        if not (1 <= len(parts) <= 2 and parts[0] >= 1 and parts[0] <= parts[-1]):
+            raise CommandError("--header-rows is a row number (3) or a range (3-4)")
+        rows = (parts[0], parts[-1])
+    if args.skip_footer is not None and args.skip_footer < 0:
+        raise CommandError("--skip-footer must be 0 or more")
+    return Override(header_rows=rows, skip_footer=args.skip_footer)
+
+
+class _AnyTable(dict):
+    """The same override for every table of the file (the command reads one file)."""
+
+    def __init__(self, override: Any) -> None:
+        super().__init__()
+        self.override = override
+
+    def get(self, key: object, default: Any = None) -> Any:
+        return self.override
 
 
 def _width(text: str) -> int:

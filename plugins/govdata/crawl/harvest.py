@@ -66,6 +66,12 @@ class HarvestedTable:
     object_type: str = "table"
     #: what is wrong with how config declares this table (it is still crawled), for meta.crawl_error
     problem: str | None = None
+    #: the reader's layout decision for a file (meta.harvested_table.layout)
+    layout: dict[str, Any] | None = None
+    #: 填报单位, 填报日期 and 制表人 written in a report-shaped file
+    reported_by: str | None = None
+    reported_on: str | None = None
+    prepared_by: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -334,11 +340,17 @@ def missing_declared_tables(dept: Department, tables: list[HarvestedTable], unre
 
 
 def harvest_file_table(file_table: FileTable) -> HarvestedTable:
-    """Metadata of a table read from a file: every column is text, the header is the column name."""
+    """Metadata of a table read from a file: every column is text, the header is the column name.
+
+    A flattened header (申领人信息/姓名) keeps its leaf cell (姓名) as the column's Chinese name.
+    """
+    layout = file_table.layout
+    leaves = [c.leaf if c.flattened else None for c in layout.columns] if layout else [None] * len(file_table.columns)
     columns = [
-        HarvestedColumn(name=name, ordinal=i, data_type="text", raw_type="text")
-        for i, name in enumerate(file_table.columns, start=1)
+        HarvestedColumn(name=name, ordinal=i, data_type="text", raw_type="text", comment=leaf)
+        for i, (name, leaf) in enumerate(zip(file_table.columns, leaves, strict=True), start=1)
     ]
+    meta = layout.metadata if layout else {}
     return HarvestedTable(
         source_name=file_table.name,
         source_kind="file",
@@ -351,4 +363,18 @@ def harvest_file_table(file_table: FileTable) -> HarvestedTable:
         file_encoding=file_table.encoding,
         row_count=len(file_table.rows),
         file_rows=file_table.rows,
+        layout=layout.to_dict() if layout and not layout.plain else None,
+        reported_by=meta.get("reported_by"),
+        reported_on=meta.get("reported_on") if _iso_date(meta.get("reported_on")) else None,
+        prepared_by=meta.get("prepared_by"),
     )
+
+
+def _iso_date(text: str | None) -> bool:
+    from datetime import date
+
+    try:
+        date.fromisoformat(text or "")
+    except ValueError:
+        return False
+    return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -15,6 +16,7 @@ from govdata.crawl.snapshot import SnapshotResult, SnapshotState, raw_columns, s
 from govdata.crawl.sources import Source, open_source
 from govdata.errors import GovdataError, redact
 from govdata.files import read_drop_folder
+from govdata.layout import Override
 
 if TYPE_CHECKING:
     import psycopg
@@ -177,11 +179,12 @@ def _record_harvest(wh: psycopg.Connection, dept: Department, crawl_run_id: int,
             ["crawl_run_id", "department_code", "source_name", "source_kind", "source_schema", "source_table",
              "file_name", "sheet_name", "file_encoding", "table_comment", "primary_key", "update_column",
              "raw_schema", "raw_table", "row_count", "last_modified_at", "snapshot_mode", "rows_copied",
-             "object_type"],
+             "object_type", "layout", "reported_by", "reported_on", "prepared_by"],
             [(crawl_run_id, dept.code, t.source_name, t.source_kind, t.source_schema, t.source_table,
               t.file_name, t.sheet_name, t.file_encoding, t.comment, t.primary_key, t.update_column,
               dept.raw_schema, t.raw_table, t.row_count, t.last_modified_at, t.snapshot_mode, t.rows_copied,
-              t.object_type)
+              t.object_type, json.dumps(t.layout, ensure_ascii=False) if t.layout else None, t.reported_by,
+              t.reported_on, t.prepared_by)
              for t in tables],
         )  # fmt: skip
         warehouse.copy_rows(
@@ -264,16 +267,31 @@ def _harvest_files(dept: Department, errors: list[CrawlError]) -> list[Harvested
         )
         return []
     tables = []
-    for entry in read_drop_folder(folder, config.load_platform().crawl.max_file_mb * 2**20):
+    overrides = {
+        t.name: Override(header_rows=t.header_range(), skip_footer=t.skip_footer)
+        for t in dept.tables
+        if t.header_rows is not None or t.skip_footer is not None
+    }
+    for entry in read_drop_folder(folder, config.load_platform().crawl.max_file_mb * 2**20, overrides):
         if entry.error is not None:
             log.warning("%s: skipped file: %s", dept.label, entry.error)
             errors.append(CrawlError("file", entry.path.name, entry.error.error_type, f"{dept.label}: {entry.error}"))
             continue
         for ft in entry.tables:
             table = harvest_file_table(ft)
-            table.last_modified_at, table.fingerprint = entry.modified_at, entry.fingerprint
+            # the 填报日期 written in a report says when its data is from; a copied file's mtime does not
+            table.last_modified_at = _report_date(table.reported_on) or entry.modified_at
+            table.fingerprint = entry.fingerprint
             tables.append(table)
     return tables
+
+
+def _report_date(day: str | None) -> datetime | None:
+    from zoneinfo import ZoneInfo
+
+    if day is None:
+        return None
+    return datetime.fromisoformat(day).replace(tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def _connect_source(dept: Department) -> tuple[Source, list[HarvestedTable]]:

@@ -45,6 +45,12 @@ create table if not exists meta.harvested_table (
 comment on table meta.harvested_table is '采集到的表/文件元数据, per crawl run';
 -- table, view, materialized view, partitioned table, file
 alter table meta.harvested_table add column if not exists object_type text;
+-- what the file reader decided about a report-shaped file (报表): header rows, footer rows dropped,
+-- columns flattened, merged cells filled; and the 填报单位/填报日期/制表人 it found in the file
+alter table meta.harvested_table add column if not exists layout jsonb;
+alter table meta.harvested_table add column if not exists reported_by text;
+alter table meta.harvested_table add column if not exists reported_on date;
+alter table meta.harvested_table add column if not exists prepared_by text;
 
 create table if not exists meta.harvested_column (
     crawl_run_id bigint not null references meta.crawl_run on delete cascade,

@@ -7,6 +7,7 @@ from typing import Any
 
 from govdata.demo.identifiers import normalise_key
 from govdata.demo.model import Conflict, DepartmentData, Table
+from govdata.demo.reports import block
 
 #: Which department's table is the source of record (数源) of each shared data item.
 AUTHORITIES: dict[tuple[str, str], tuple[str, str, str, str]] = {
@@ -32,7 +33,7 @@ def _text(value: Any) -> str:
 def table_entry(table: Table) -> dict[str, Any]:
     """The manifest description of one table (database table, CSV or sheet)."""
     from_file = table.file is not None
-    return {
+    entry = {
         "name": table.name,
         "source": "file" if from_file else "database",
         "schema": None if from_file else "public",
@@ -49,6 +50,10 @@ def table_entry(table: Table) -> dict[str, Any]:
             for c in table.columns
         ],
     }
+    if table.report is not None:
+        # what the reader must decide about the report-shaped file: header rows, footers, metadata
+        entry["layout"] = block(table, merged=not (table.file or "").lower().endswith(".csv")).expected
+    return entry
 
 
 class ManifestBuilder:

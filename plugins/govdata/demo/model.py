@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,6 +30,31 @@ class Column:
 
 
 @dataclass
+class Report:
+    """How a report-shaped file (报表) lays its table out: title, 填报 line, grouped header, footer rows.
+
+    Columns named ``parent/leaf`` are written under a merged parent cell (a two-row header); the
+    others are merged down both header rows. ``first_row`` places the block in its sheet, so that a
+    sheet can hold several tables one below the other.
+    """
+
+    title: str
+    reported_by: str | None = None
+    reported_on: dt.date | None = None
+    prepared_by: str | None = None
+    reviewed_by: str | None = None
+    #: runs of equal values of this column are written as one merged cell (XLSX)
+    merge_column: str | None = None
+    #: this column's ISO dates are written as Excel serial numbers in General format (XLSX)
+    serial_column: str | None = None
+    hidden_column: str | None = None
+    #: summed in the 合计 row
+    total_column: str | None = None
+    note: str | None = None
+    first_row: int = 1
+
+
+@dataclass
 class Table:
     """A database table or one sheet/CSV of a dropped file, with its rows in memory."""
 
@@ -42,6 +68,7 @@ class Table:
     file: str | None = None
     sheet: str | None = None
     encoding: str | None = None
+    report: Report | None = None
 
     def index(self, column: str) -> int:
         """Position of a column in the rows."""

@@ -45,7 +45,8 @@ assembled as (
         c.classification_rule,
         coalesce(o.name, s.title, h.table_comment, case when h.source_kind = 'file' then h.source_name end)
             as resource_name,
-        d.department_name as provider_name,
+        -- declared in the config, else the 填报单位 written in a report-shaped file, else the department
+        coalesce(s.provider, h.reported_by, d.department_name) as provider_name,
         d.org_code as provider_code,
         d.contact_name,
         d.contact_email,

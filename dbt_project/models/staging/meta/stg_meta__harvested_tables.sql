@@ -15,5 +15,9 @@ select
     raw_schema,
     raw_table,
     snapshot_mode,
-    coalesce(object_type, case when source_kind = 'file' then 'file' else 'table' end) as object_type
+    coalesce(object_type, case when source_kind = 'file' then 'file' else 'table' end) as object_type,
+    layout,
+    reported_by,
+    reported_on,
+    prepared_by
 from {{ source('meta', 'harvested_table') }}

@@ -6,8 +6,9 @@ import datetime as dt
 
 from govdata.demo import identifiers as ids
 from govdata.demo.context import Context
-from govdata.demo.model import Column, DepartmentData, DropFile, Table
+from govdata.demo.model import Column, DepartmentData, DropFile, Report, Table
 from govdata.demo.pools import REFERENCE_YEAR, altered_address, district, office_address, person_name
+from govdata.demo.reports import stack
 
 CODE = "jyj"
 _GRADES = ("一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "初一", "初二", "初三", "高一", "高二", "高三")
@@ -16,6 +17,7 @@ _AID = (("国家助学金", "2500.00"), ("免学杂费补助", "1200.00"), ("生
 SUBSIDY_FILE = "学生资助发放名单2026.csv"
 BUS_FILE = "校车安全管理.xlsx"
 BROKEN_FILE = "教师培训记录.csv"
+AID_SUMMARY_FILE = "学生资助汇总表.xlsx"
 
 
 def _numeral(n: int) -> str:
@@ -330,6 +332,40 @@ def _broken_file(ctx: Context) -> DropFile:
     return DropFile(BROKEN_FILE, "broken", content=("\n".join(lines) + "\n").encode("utf-8"))
 
 
+def _aid_summary(ctx: Context, students: Table, schools: Table) -> DropFile:
+    """One sheet holding two tables one below the other, each with its own title and header."""
+    rng = ctx.rng
+    school_names = {row[0]: row[1] for row in schools.rows}
+    picked = ctx.sample(list(range(len(students.rows))), ctx.n(90, minimum=30))
+    half = len(picked) // 2
+    stem, sheet = AID_SUMMARY_FILE.rsplit(".", 1)[0], "资助名单"
+
+    def rows(indices: list[int], amounts: tuple[str, ...]) -> list[list]:
+        out = []
+        for n, r in enumerate(sorted(indices), start=1):
+            s = students.rows[r]
+            out.append([str(n), school_names[s[5]], s[2], s[1], rng.choice(amounts)])
+        return out
+
+    columns = [
+        Column("序号", "text", "序号"), Column("学校", "text", "学校"),
+        Column("学生姓名", "text", "学生姓名", "PERSON"),
+        Column("身份证号码", "text", "身份证号码", "CN_RESIDENT_ID"), Column("金额（元）", "text", "金额（元）"),
+    ]  # fmt: skip
+    grants = Table(
+        name=f"{stem}__{sheet}", comment=None, columns=columns, rows=rows(picked[:half], ("1000", "1500", "2000")),
+        update_cycle="每年", file=AID_SUMMARY_FILE, sheet=sheet,
+        report=Report(title="一、国家助学金发放名单", reported_by="福田区教育局", reported_on=dt.date(2024, 12, 20)),
+    )  # fmt: skip
+    fees = Table(
+        name=f"{stem}__{sheet}__2", comment=None, columns=list(columns), rows=rows(picked[half:], ("2500", "3500")),
+        update_cycle="每年", file=AID_SUMMARY_FILE, sheet=sheet,
+        report=Report(title="二、免学费名单", total_column="金额（元）", prepared_by="周海燕"),
+    )  # fmt: skip
+    stack([grants, fees])
+    return DropFile(AID_SUMMARY_FILE, "xlsx", [grants, fees])
+
+
 def build(ctx: Context) -> DepartmentData:
     """Generate the 教育局 tables and dropped files, and inject their defects and conflicts."""
     rng = ctx.rng
@@ -395,4 +431,6 @@ def build(ctx: Context) -> DepartmentData:
     ctx.defect(
         "malformed_file", None, None, 1, [BROKEN_FILE], "CSV 各行字段数与表头不一致，应整体拒收", file=BROKEN_FILE
     )
+    # drawn last, so that every value above stays as it was
+    ctx.data.files.append(_aid_summary(ctx, students, schools))
     return ctx.data

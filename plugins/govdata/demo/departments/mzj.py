@@ -1,4 +1,4 @@
-"""民政局: a SQLite file (社会组织登记; SQLite has no comments) and dropped files (低保名单 with BOM, 养老机构)."""
+"""民政局: a SQLite file (社会组织登记, no comments) and dropped files (低保名单 with BOM, 养老机构, two 报表)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,111 @@ from decimal import Decimal
 
 from govdata.demo import identifiers as ids
 from govdata.demo.context import Context
-from govdata.demo.model import Column, DepartmentData, DropFile, Table
+from govdata.demo.model import Column, DepartmentData, DropFile, Report, Table
 from govdata.demo.pools import REFERENCE_YEAR, district, office_address, person_name
 
 CODE = "mzj"
 ENGINE = "sqlite"
 ALLOWANCE_FILE = "最低生活保障对象名单.csv"
 CARE_HOMES_FILE = "养老机构名录.csv"
+ELDERLY_FILE = "福田区2024年第三季度高龄津贴发放明细表.xlsx"
+ELDERLY_SHEET = "高龄津贴"
+RELIEF_FILE = "临时救助发放明细.csv"
+_STREETS = ("园岭街道", "南园街道", "福田街道", "沙头街道", "香蜜湖街道", "梅林街道", "华富街道")
+
+
+def _report_columns(spec: list[tuple[str, str | None]]) -> list[Column]:
+    """Columns of a report: the flattened header is the name, the leaf header cell its Chinese name."""
+    return [Column(name, "text", name.rsplit("/", 1)[-1], pii) for name, pii in spec]
+
+
+def _elderly(ctx: Context) -> DropFile:
+    """The issue's 报表: merged title, 填报 line, two-row header, 街道 merged over its rows, 合计, 制表人."""
+    rng = ctx.rng
+    chosen = sorted(ctx.sample(ctx.people.where(min_age=80), ctx.n(60, minimum=24)))
+    streets = sorted((rng.choice(_STREETS), i) for i in chosen)
+    rows = []
+    for n, (street, idx) in enumerate(streets, start=1):
+        p = ctx.person(idx)
+        amount = 500 if p.age() < 90 else (800 if p.age() < 100 else 1500)
+        month = rng.choice((7, 8, 9))
+        rows.append(
+            [str(n), street, p.xm, p.sfzh, p.mobile, str(amount), f"2024年{month}月",
+             dt.date(2024, month, rng.randrange(5, 16)).isoformat(), None if n % 7 else "补发"]
+        )  # fmt: skip
+    table = Table(
+        name=f"{ELDERLY_FILE.rsplit('.', 1)[0]}__{ELDERLY_SHEET}",
+        comment=None,
+        columns=_report_columns(
+            [
+                ("序号", None),
+                ("街道", None),
+                ("申领人信息/姓名", "PERSON"),
+                ("申领人信息/身份证号码", "CN_RESIDENT_ID"),
+                ("申领人信息/联系电话", "CN_MOBILE"),
+                ("发放信息/发放金额（元）", None),
+                ("发放信息/发放月份", None),
+                ("发放信息/发放日期", None),
+                ("备注", None),
+            ]
+        ),  # fmt: skip
+        rows=rows,
+        update_cycle="每季度",
+        file=ELDERLY_FILE,
+        sheet=ELDERLY_SHEET,
+        report=Report(
+            title="深圳市福田区2024年第三季度高龄津贴发放明细表",
+            reported_by="福田区民政局",
+            reported_on=dt.date(2024, 10, 8),
+            prepared_by="陈晓琳",
+            reviewed_by="刘建国",
+            merge_column="街道",
+            serial_column="发放信息/发放日期",
+            hidden_column="备注",
+            total_column="发放信息/发放金额（元）",
+        ),
+    )
+    return DropFile(ELDERLY_FILE, "xlsx", [table])
+
+
+def _relief(ctx: Context) -> DropFile:
+    """The same shape as a CSV export: title and 填报 lines above a two-row header, 合计 and 制表人 below."""
+    rng = ctx.rng
+    rows = []
+    for n, idx in enumerate(ctx.sample(ctx.people.where(min_age=18), ctx.n(80, minimum=20)), start=1):
+        p = ctx.person(idx)
+        rows.append(
+            [str(n), rng.choice(_STREETS), p.xm, p.sfzh, p.hjdz, rng.choice(("因病", "因灾", "因意外事故")),
+             f"{rng.choice((1000, 2000, 3000, 5000)):.2f}"]
+        )  # fmt: skip
+    table = Table(
+        name=RELIEF_FILE.rsplit(".", 1)[0],
+        comment=None,
+        columns=_report_columns(
+            [
+                ("序号", None),
+                ("街道", None),
+                ("救助对象/姓名", "PERSON"),
+                ("救助对象/身份证号码", "CN_RESIDENT_ID"),
+                ("救助对象/户籍地址", "ADDRESS"),
+                ("救助信息/救助类别", None),
+                ("救助信息/救助金额", None),
+            ]
+        ),  # fmt: skip
+        rows=rows,
+        update_cycle="每月",
+        file=RELIEF_FILE,
+        encoding="utf-8-sig",
+        report=Report(
+            title="2024年10月临时救助发放明细",
+            reported_by="深圳市民政局社会救助处",
+            reported_on=dt.date(2024, 11, 5),
+            prepared_by="王丽娟",
+            total_column="救助信息/救助金额",
+            note="救助金额单位为元，按月汇总报送。",
+        ),
+    )
+    return DropFile(RELIEF_FILE, "csv", [table], encoding="utf-8-sig")
 
 
 def _allowance(ctx: Context) -> DropFile:
@@ -143,4 +241,6 @@ def build(ctx: Context) -> DepartmentData:
     table = allowance.tables[0]
     registered = ctx.registered_ids()
     ctx.name_conflict(table, ctx.pick(table, 2, set(), lambda r: r[1] in registered))
+    # report-shaped files last: drawing them leaves every value above as it was
+    ctx.data.files += [_elderly(ctx), _relief(ctx)]
     return ctx.data
