@@ -169,6 +169,17 @@ class CrawlSettings(_Model):
     connect_timeout_seconds: int = 10
     #: drop-folder files larger than this are refused unread (they are read into memory)
     max_file_mb: int = Field(default=512, gt=0)
+    #: a source table locked by someone else fails after this long instead of waiting for ever
+    source_lock_timeout_seconds: int = Field(default=30, gt=0)
+    #: longest a single source query (one table's copy) may run
+    source_statement_timeout_seconds: int = Field(default=3600, gt=0)
+    #: a crawl task running longer than this is stopped by Airflow (and its source queries cancelled)
+    task_timeout_minutes: int = Field(default=180, gt=0)
+    #: a full copy with this much fewer rows than the snapshot it replaces keeps the old snapshot and
+    #: asks for confirmation (`govdata crawl --accept-drop`); 100 turns the check off
+    max_row_drop_percent: int = Field(default=50, gt=0, le=100)
+    #: snapshots smaller than this are never held back for a drop
+    row_drop_min_rows: int = Field(default=1000, ge=0)
 
 
 class Platform(_Model):
@@ -195,6 +206,17 @@ class DatabaseSource(_Model):
     url: str
     #: schemas (MySQL: databases) to crawl; empty means the connection's default schema
     schemas: list[str] = []
+    #: per-department overrides of crawl.source_lock_timeout_seconds / source_statement_timeout_seconds
+    lock_timeout_seconds: int | None = Field(default=None, gt=0)
+    statement_timeout_seconds: int | None = Field(default=None, gt=0)
+
+    def timeouts(self) -> tuple[int, int]:
+        """(lock timeout, statement timeout) in seconds for this source's sessions."""
+        crawl = load_platform().crawl
+        return (
+            self.lock_timeout_seconds or crawl.source_lock_timeout_seconds,
+            self.statement_timeout_seconds or crawl.source_statement_timeout_seconds,
+        )
 
     def expanded_url(self) -> str:
         """The URL with ``${VAR}`` references filled in (credentials percent-encoded)."""

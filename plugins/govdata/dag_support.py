@@ -66,5 +66,7 @@ def default_args() -> dict[str, Any]:
         "owner": OWNER,
         "retries": crawl.retries,
         "retry_delay": timedelta(seconds=crawl.retry_delay_seconds),
+        # a hung source must not hold a worker slot for ever; the task's cleanup cancels its queries
+        "execution_timeout": timedelta(minutes=crawl.task_timeout_minutes),
         "on_failure_callback": alert_on_failure,
     }

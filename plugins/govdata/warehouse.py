@@ -38,30 +38,82 @@ def sqlalchemy_url(url: str) -> str:
     return f"{DEFAULT_DRIVERS.get(scheme, scheme)}://{rest}"
 
 
+def pg_options(timeouts: tuple[int, int] | None) -> str | None:
+    """Libpq ``options`` setting lock_timeout and statement_timeout (seconds) for a source session."""
+    if timeouts is None:
+        return None
+    lock, statement = timeouts
+    return f"-c lock_timeout={lock}s -c statement_timeout={statement}s"
+
+
 def connect(
-    url: str | None = None, *, autocommit: bool = False, connect_timeout: int | None = None
+    url: str | None = None,
+    *,
+    autocommit: bool = False,
+    connect_timeout: int | None = None,
+    timeouts: tuple[int, int] | None = None,
 ) -> psycopg.Connection:
-    """A psycopg connection to the warehouse (default) or another PostgreSQL database."""
+    """A psycopg connection to the warehouse (default) or another PostgreSQL database.
+
+    ``timeouts`` (lock, statement; seconds) are for sessions on departments' servers, where a
+    locked table must fail its copy rather than hang the crawl.
+    """
     import psycopg
 
     timeout = connect_timeout or config.load_platform().crawl.connect_timeout_seconds
+    extra = {"options": options} if (options := pg_options(timeouts)) else {}
     return psycopg.connect(
         libpq_url(url or config.warehouse_url()),
         autocommit=autocommit,
         connect_timeout=timeout,
         application_name="govdata",
+        **extra,
     )
 
 
-def engine(url: str) -> Engine:
+def is_broken(conn: psycopg.Connection) -> bool:
+    """Whether a connection is closed or was lost (server gone, session terminated)."""
+    return bool(conn.closed or conn.broken)
+
+
+#: Per-dialect session statements for (lock timeout, statement timeout) in seconds; a statement the
+#: server does not know (MySQL vs MariaDB) is skipped. Other dialects rely on the task's timeout.
+SESSION_TIMEOUTS = {
+    "mysql": (
+        "set session innodb_lock_wait_timeout = {lock}",
+        "set session lock_wait_timeout = {lock}",
+        "set session max_statement_time = {statement}",  # MariaDB
+        "set session max_execution_time = {statement_ms}",  # MySQL (SELECT only)
+    ),
+}
+
+
+def engine(url: str, timeouts: tuple[int, int] | None = None) -> Engine:
     """A SQLAlchemy engine for a source database (PostgreSQL via psycopg 3, or any dialect)."""
-    from sqlalchemy import create_engine
+    from sqlalchemy import create_engine, event
 
     timeout = config.load_platform().crawl.connect_timeout_seconds
     target = sqlalchemy_url(url)
     takes_timeout = target.startswith(("postgresql", "mysql", "mariadb"))
-    connect_args = {"connect_timeout": timeout} if takes_timeout else {}
-    return create_engine(target, pool_pre_ping=True, connect_args=connect_args)
+    connect_args: dict[str, object] = {"connect_timeout": timeout} if takes_timeout else {}
+    if target.startswith("postgresql") and (options := pg_options(timeouts)):
+        connect_args["options"] = options
+    eng = create_engine(target, pool_pre_ping=True, connect_args=connect_args)
+    statements = SESSION_TIMEOUTS.get(eng.dialect.name, ()) if timeouts else ()
+    if statements:
+        lock, statement = timeouts  # type: ignore[misc]
+
+        @event.listens_for(eng, "connect")
+        def _set_timeouts(dbapi_connection: object, record: object) -> None:
+            cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+            for text in statements:
+                try:
+                    cursor.execute(text.format(lock=lock, statement=statement, statement_ms=statement * 1000))
+                except Exception:  # noqa: BLE001 - the other server's variable; the rest still apply
+                    continue
+            cursor.close()
+
+    return eng
 
 
 def safe_identifier(name: str, max_bytes: int = MAX_IDENTIFIER_BYTES) -> str:

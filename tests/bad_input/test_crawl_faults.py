@@ -148,3 +148,120 @@ def test_a_crawl_killed_mid_copy_leaves_the_snapshot_whole_and_the_run_closed(fa
     ).fetchone()
     assert killed[0] == "failed" and killed[1] and "abandoned" in killed[2], killed
     assert _raw(warehouse_conn, f"select count(*) from raw_{CODE}.person") == (600_000,)
+
+
+def _with_timeouts(dept: Department, lock: int) -> Department:
+    data = dept.model_dump()
+    data["database"] |= {"lock_timeout_seconds": lock}
+    return Department.model_validate(data)
+
+
+def test_a_locked_source_table_fails_fast_alone_and_leaves_no_query_behind(faults, warehouse_conn):
+    from govdata.crawl.run import CrawlIncomplete
+
+    dept, src = faults
+    src.execute("create table other (id int primary key); insert into other select generate_series(1, 10)")
+    holder = warehouse.connect(config.database_url(DATABASE))
+    try:
+        holder.execute("lock table person in access exclusive mode")  # held until rollback
+        started = time.monotonic()
+        with pytest.raises(CrawlIncomplete, match=r"故障测试局 \(faults\).*'person'.*lock timeout"):
+            crawl_department(_with_timeouts(dept, lock=1), run_id="faults-locked")
+        assert time.monotonic() - started < 30, "the lock must not hold the crawl"
+        lingering = src.execute(
+            "select count(*) from pg_stat_activity where datname = %s and application_name = 'govdata'"
+            " and state = 'active' and pid <> pg_backend_pid()",
+            (DATABASE,),
+        ).fetchone()[0]
+        assert lingering == 0
+    finally:
+        holder.rollback()
+        holder.close()
+    assert _raw(warehouse_conn, f"select count(*) from raw_{CODE}.other") == (10,)
+    status = warehouse_conn.execute(
+        "select status from meta.crawl_run where department_code = %s and run_id = 'faults-locked'", (CODE,)
+    ).fetchone()
+    assert status == ("partial",)
+
+
+def test_a_sharp_drop_keeps_the_previous_snapshot_until_accepted(faults, warehouse_conn):
+    dept, src = faults
+    src.execute("insert into person select g, '王' || g, timestamp '2026-10-03' from generate_series(201, 3000) g")
+    crawl_department(dept, run_id="faults-full")
+    src.execute("delete from person where id > 500")  # a department's export cut short
+    dropped = crawl_department(dept, run_id="faults-dropped")
+    assert dropped.status == "partial"
+    (error,) = [e for e in dropped.errors if e["error_type"] == "sharp_drop"]
+    assert "500 rows, 84% fewer than the 3,000 kept" in error["message"]
+    assert "govdata crawl --department faults --accept-drop person" in error["message"]
+    assert _raw(warehouse_conn, f"select count(*) from raw_{CODE}.person") == (3000,)
+    accepted = crawl_department(dept, run_id="faults-accepted", accept_drop=["person"])
+    assert accepted.status == "success"
+    assert _raw(warehouse_conn, f"select count(*) from raw_{CODE}.person") == (500,)
+
+
+def _terminate_when_copying(database: str, stop: dict) -> None:
+    with warehouse.connect(config.database_url("postgres"), autocommit=True) as admin:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not stop.get("done"):
+            pids = [r[0] for r in admin.execute(
+                "select pid from pg_stat_activity where datname = %s and application_name = 'govdata'"
+                " and query ilike 'copy%%' and state = 'active'",
+                (database,),
+            )]  # fmt: skip
+            if pids:
+                admin.execute("select pg_terminate_backend(%s)", (pids[0],))
+                stop["terminated"] = database
+                return
+            time.sleep(0.01)
+
+
+def _big_person(src) -> None:
+    src.execute(
+        "insert into person select g, repeat('王', 50) || g, timestamp '2026-10-03' from generate_series(201, 400000) g"
+    )
+
+
+def test_a_lost_source_session_is_reconnected_and_the_table_copied(faults, warehouse_conn):
+    import threading
+
+    dept, src = faults
+    _big_person(src)
+    stop: dict = {}
+    killer = threading.Thread(target=_terminate_when_copying, args=(DATABASE, stop))
+    killer.start()
+    try:
+        summary = crawl_department(dept, run_id="faults-reconnect")
+    finally:
+        stop["done"] = True
+        killer.join()
+    assert stop.get("terminated") == DATABASE, "the source session was never terminated mid-copy"
+    assert summary.status == "success"
+    assert _raw(warehouse_conn, f"select count(*) from raw_{CODE}.person") == (400_000,)
+
+
+def test_a_lost_warehouse_session_ends_the_run_with_its_reason_and_keeps_the_snapshot(faults, warehouse_conn):
+    import threading
+
+    dept, src = faults
+    crawl_department(dept, run_id="faults-base")
+    src.execute("alter table person add column bz text")
+    _big_person(src)
+    stop: dict = {}
+    warehouse_db = config.load_platform().warehouse_db
+    killer = threading.Thread(target=_terminate_when_copying, args=(warehouse_db, stop))
+    killer.start()
+    try:
+        with pytest.raises(Exception, match="terminat|connection|closed"):
+            crawl_department(dept, run_id="faults-wh-lost")
+    finally:
+        stop["done"] = True
+        killer.join()
+    assert stop.get("terminated") == warehouse_db
+    run = warehouse_conn.execute(
+        "select status, error_message from meta.crawl_run where department_code = %s and run_id = 'faults-wh-lost'",
+        (CODE,),
+    ).fetchone()
+    assert run[0] == "failed" and "warehouse connection was lost" in run[1], run
+    assert _raw(warehouse_conn, f"select count(*) from raw_{CODE}.person") == (200,)
+    assert crawl_department(dept, run_id="faults-wh-back").status == "success"

@@ -247,10 +247,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     failed = 0
     for dept in chosen:
         try:
-            crawl_department(dept, run_id=run_id)
+            crawl_department(dept, run_id=run_id, accept_drop=args.accept_drop or ())
         except GovdataError as exc:
             failed += 1  # one department's trouble never stops the others
             print(f"error: {redact(str(exc))}", file=sys.stderr)
+        except Exception as exc:  # e.g. the warehouse connection lost: recorded on the run, the others go on
+            failed += 1
+            print(f"error: {dept.label}: {type(exc).__name__}: {redact(str(exc)).splitlines()[0]}", file=sys.stderr)
     for line in format_summary(run_summary(run_id)):
         _say(line)
     return 1 if failed else 0
@@ -430,6 +433,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("crawl", help="crawl departments now, outside Airflow")
     p.add_argument("--department", help="department code (default: all)")
+    p.add_argument(
+        "--accept-drop", action="append", metavar="TABLE",
+        help="take this table's new copy even with far fewer rows than the last (repeat; '*' = all)",
+    )  # fmt: skip
     p.set_defaults(func=cmd_crawl)
 
     p = subparsers.add_parser("run", help="the main job: every pipeline through Airflow on the embedded default")

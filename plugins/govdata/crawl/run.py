@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +13,14 @@ from typing import TYPE_CHECKING
 from govdata import config, warehouse
 from govdata.crawl.fingerprint import database_fingerprints
 from govdata.crawl.harvest import HarvestedTable, harvest_database, harvest_file_table, missing_declared_tables
-from govdata.crawl.snapshot import SnapshotResult, SnapshotState, raw_columns, snapshot_table, unchanged_snapshot
+from govdata.crawl.snapshot import (
+    SharpDrop,
+    SnapshotResult,
+    SnapshotState,
+    raw_columns,
+    snapshot_table,
+    unchanged_snapshot,
+)
 from govdata.crawl.sources import Source, open_source
 from govdata.errors import GovdataError, redact
 from govdata.files import read_drop_folder
@@ -161,6 +169,18 @@ def _finish_run(wh: psycopg.Connection, crawl_run_id: int, summary: CrawlSummary
     )
 
 
+def _finish_run_anyway(wh: psycopg.Connection, crawl_run_id: int, summary: CrawlSummary, reason: str) -> None:
+    """Close the run with its reason, on a new session when the crawl's own one was lost."""
+    if not warehouse.is_broken(wh):
+        _finish_run(wh, crawl_run_id, summary, reason)
+        return
+    try:
+        with warehouse.connect(autocommit=True) as fresh:
+            _finish_run(fresh, crawl_run_id, summary, reason)
+    except Exception as exc:  # the warehouse is down: the next crawl closes the run as abandoned
+        log.error("%s: could not record the end of crawl run %s: %s", summary.department_code, crawl_run_id, exc)
+
+
 def _record_errors(wh: psycopg.Connection, dept: Department, crawl_run_id: int, errors: list[CrawlError]) -> None:
     if not errors:
         return
@@ -301,7 +321,7 @@ def _connect_source(dept: Department) -> tuple[Source, list[HarvestedTable]]:
     assert dept.database is not None
     url = dept.database.expanded_url()
     try:
-        source = open_source(url)
+        source = open_source(url, dept.database.timeouts())
         try:
             tables = harvest_database(dept, source.engine, dept.database.schemas)
             _fingerprint(dept, source.engine, tables)
@@ -352,7 +372,9 @@ def _copy_error(dept: Department, table: HarvestedTable, exc: Exception) -> Craw
     return CrawlError(table.source_kind, table.source_name, "copy_failed", message, column_name=column)
 
 
-def crawl_department(dept: Department, run_id: str, logical_date: datetime | None = None) -> CrawlSummary:
+def crawl_department(
+    dept: Department, run_id: str, logical_date: datetime | None = None, accept_drop: Iterable[str] = ()
+) -> CrawlSummary:
     """Crawl one department end to end; raises DepartmentUnavailable or CrawlIncomplete on failure.
 
     Idempotent per ``run_id``: a retry replaces the previous attempt's metadata, and snapshots are
@@ -383,7 +405,9 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
             snapshots: list[tuple[HarvestedTable, SnapshotResult]] = []
             try:
                 for table in tables:
-                    result = _snapshot(source, wh, dept, table, state.get(table.source_name), raw, errors)
+                    result = _snapshot(
+                        source, wh, dept, table, state.get(table.source_name), raw, errors, frozenset(accept_drop)
+                    )
                     if result is None:
                         continue
                     table.row_count, table.snapshot_mode, table.rows_copied = (
@@ -417,8 +441,10 @@ def crawl_department(dept: Department, run_id: str, logical_date: datetime | Non
         except BaseException as exc:  # whatever stopped it — even a signal — the run ends with a status
             summary.status = "failed"
             what = str(exc) if not isinstance(exc, KeyboardInterrupt) else f"interrupted ({exc or 'Ctrl-C'})"
+            if warehouse.is_broken(wh):
+                what = f"the warehouse connection was lost: {what}"
             reason = redact(what if dept.code in what else f"{dept.label}: {what}")
-            _finish_run(wh, crawl_run_id, summary, reason)
+            _finish_run_anyway(wh, crawl_run_id, summary, reason)
             raise
         finally:
             if source is not None:
@@ -448,6 +474,41 @@ def _declaration_errors(dept: Department, tables: list[HarvestedTable], errors: 
     return missing + wrong
 
 
+#: Times a table's copy reconnects to the source after the connection was lost, before it fails.
+SOURCE_RECONNECTS = 2
+
+
+def _reconnect(dept: Department, source: Source) -> None:
+    import time
+
+    time.sleep(1)  # a server restarting, a network blip: give it a moment
+    try:
+        source.reconnect()
+    except Exception as exc:
+        raise DepartmentUnavailable(
+            f"{dept.label}: lost its database and could not reconnect: {redact(str(exc))}"
+        ) from exc
+
+
+def _min_rows(table: HarvestedTable, previous: SnapshotState | None, accept: frozenset[str]) -> int | None:
+    """Fewest rows a new full copy may have before it is held back as a sharp drop (None: no check)."""
+    crawl = config.load_platform().crawl
+    if previous is None or crawl.max_row_drop_percent >= 100 or previous.row_count < crawl.row_drop_min_rows:
+        return None
+    if table.source_name in accept or "*" in accept:
+        return None
+    return -(-previous.row_count * (100 - crawl.max_row_drop_percent) // 100)
+
+
+def _drop_error(dept: Department, table: HarvestedTable, exc: SharpDrop) -> CrawlError:
+    message = (
+        f"{dept.label}: table {table.source_name!r}: the new copy has {exc}; the previous snapshot is kept. "
+        f"A partial upload or an emptied table? If the drop is real, accept it: "
+        f"govdata crawl --department {dept.code} --accept-drop {table.source_name}"
+    )
+    return CrawlError(table.source_kind, table.source_name, "sharp_drop", message)
+
+
 def _future_notice(dept: Department, table: HarvestedTable, rows: int) -> CrawlError:
     message = (
         f"{dept.label}: table {table.source_name!r}, column {table.update_column!r}: {rows:,} rows are stamped "
@@ -469,19 +530,31 @@ def _load_state(wh: psycopg.Connection, dept: Department) -> dict[str, SnapshotS
 def _snapshot(
     source: Source | None, wh: psycopg.Connection, dept: Department, table: HarvestedTable,
     previous: SnapshotState | None, raw: dict[str, list[tuple[str, str]]], errors: list[CrawlError],
+    accept_drop: frozenset[str] = frozenset(),
 ) -> SnapshotResult | None:  # fmt: skip
     """Keep, merge or copy one table's snapshot; None (and an error recorded) when it failed."""
     result = unchanged_snapshot(table, previous, raw.get(table.raw_table))
-    if result is None:
+    attempt = 0
+    while result is None:
         try:
             result = snapshot_table(
                 source, wh, dept.raw_schema, table,
                 previous.column_signature if previous else None, previous.watermark if previous else None,
+                min_rows=_min_rows(table, previous, accept_drop),
+                previous_rows=previous.row_count if previous else None,
             )  # fmt: skip
         except Exception as exc:  # one table's failure must not stop the others
-            if isinstance(exc, DepartmentUnavailable):
-                raise
-            error = _copy_error(dept, table, exc)
+            if isinstance(exc, DepartmentUnavailable) or warehouse.is_broken(wh):
+                raise  # the warehouse session itself is gone: nothing more can be recorded on it
+            if source is not None and source.is_broken() and attempt < SOURCE_RECONNECTS:
+                attempt += 1
+                log.warning("%s: the source connection was lost during %r (%s); reconnecting (%d/%d)",
+                            dept.label, table.source_name, exc, attempt, SOURCE_RECONNECTS)  # fmt: skip
+                _reconnect(dept, source)
+                continue
+            error = _drop_error(dept, table, exc) if isinstance(exc, SharpDrop) else _copy_error(dept, table, exc)
+            if attempt:
+                error.message += f" (after {attempt} reconnect(s) to the source)"
             log.error("%s", error.message)
             errors.append(error)
             table.row_count, table.snapshot_mode = None, "failed"

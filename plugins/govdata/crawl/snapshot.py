@@ -164,11 +164,30 @@ def _count(conn: psycopg.Connection, target: psycopg.sql.Composable) -> int:
     return conn.execute(sql.SQL("select count(*) from {}").format(target)).fetchone()[0]
 
 
-def snapshot_full(source: Source | None, wh: psycopg.Connection, schema: str, table: HarvestedTable) -> SnapshotResult:
+class SharpDrop(Exception):
+    """The new snapshot would hold far fewer rows than the one it replaces; the old one is kept."""
+
+    def __init__(self, rows: int, previous: int) -> None:
+        """Remember both counts for the message."""
+        super().__init__(f"{rows:,} rows, {100 - 100 * rows // max(previous, 1)}% fewer than the {previous:,} kept")
+        self.rows, self.previous = rows, previous
+
+
+def _check_drop(rows: int, min_rows: int | None, previous: int | None) -> None:
+    # raised inside the snapshot's transaction, so the rollback keeps the previous snapshot whole
+    if min_rows is not None and previous is not None and rows < min_rows:
+        raise SharpDrop(rows, previous)
+
+
+def snapshot_full(
+    source: Source | None, wh: psycopg.Connection, schema: str, table: HarvestedTable,
+    min_rows: int | None = None, previous_rows: int | None = None,
+) -> SnapshotResult:  # fmt: skip
     """Replace raw.<table> with a full copy, inside one transaction so a failure keeps the old one.
 
     The table is truncated (or created) in the same transaction as the COPY, which lets PostgreSQL
-    skip WAL for it at wal_level=minimal and keeps views that depend on the table intact.
+    skip WAL for it at wal_level=minimal and keeps views that depend on the table intact. A copy
+    with fewer than ``min_rows`` rows (a half-uploaded file, an emptied table) raises SharpDrop.
     """
     from psycopg import sql
 
@@ -186,6 +205,7 @@ def snapshot_full(source: Source | None, wh: psycopg.Connection, schema: str, ta
             with source.snapshot():
                 result = source.copy(table, wh, target)
             copied, conversions = result.rows, result.conversions
+        _check_drop(copied, min_rows, previous_rows)
         watermark, future = _watermark(wh, schema, table)
     return SnapshotResult("full", copied, copied, watermark, future_rows=future, conversions=conversions)
 
@@ -238,8 +258,14 @@ def snapshot_table(
     table: HarvestedTable,
     previous_signature: str | None,
     previous_watermark: str | None,
+    min_rows: int | None = None,
+    previous_rows: int | None = None,
 ) -> SnapshotResult:
-    """Incremental when the table has an update column, a primary key and an unchanged structure."""
+    """Incremental when the table has an update column, a primary key and an unchanged structure.
+
+    An increment can only grow or keep a table (deletions make it a full copy), so the drop check
+    of ``min_rows`` is the full copy's.
+    """
     can_increment = (
         source is not None
         and table.file_rows is None
@@ -255,4 +281,4 @@ def snapshot_table(
             return snapshot_incremental(source, wh, schema, table, previous_watermark)  # type: ignore[return-value]
         except _RowCountMismatch:
             pass  # deletions at the source: fall through to a full copy
-    return snapshot_full(source, wh, schema, table)
+    return snapshot_full(source, wh, schema, table, min_rows, previous_rows)

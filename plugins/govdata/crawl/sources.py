@@ -87,14 +87,23 @@ class Source(Protocol):
     def close(self) -> None:
         """Release connections."""
 
+    def is_broken(self) -> bool:
+        """Whether the connection to the source was lost (a reconnect may help)."""
 
-def open_source(url: str) -> Source:
-    """PostgreSQL → :class:`PgSource` (psycopg, binary COPY); anything else → :class:`SqlSource`."""
+    def reconnect(self) -> None:
+        """Open the connection anew after it was lost."""
+
+
+def open_source(url: str, timeouts: tuple[int, int] | None = None) -> Source:
+    """PostgreSQL → :class:`PgSource` (psycopg, binary COPY); anything else → :class:`SqlSource`.
+
+    ``timeouts`` (lock, statement; seconds) apply to every session on the source.
+    """
     from sqlalchemy.engine import make_url
 
     if make_url(warehouse.sqlalchemy_url(url)).get_backend_name() == "postgresql":
-        return PgSource(warehouse.connect(url, autocommit=True), url)
-    return SqlSource(warehouse.engine(url))
+        return PgSource(warehouse.connect(url, autocommit=True, timeouts=timeouts), url, timeouts)
+    return SqlSource(warehouse.engine(url, timeouts))
 
 
 # -- PostgreSQL: binary COPY, nothing parsed in Python -------------------------------------------
@@ -122,10 +131,13 @@ def source_select(table: HarvestedTable, where_after: str | None = None) -> psyc
 class PgSource:
     """A PostgreSQL source: ``COPY (select) TO STDOUT`` streamed into the warehouse's ``COPY FROM STDIN``."""
 
-    def __init__(self, conn: psycopg.Connection, url: str | None = None) -> None:
+    def __init__(
+        self, conn: psycopg.Connection, url: str | None = None, timeouts: tuple[int, int] | None = None
+    ) -> None:
         """Wrap an autocommit connection; ``url`` gives the SQLAlchemy engine for harvesting."""
         self.conn = conn
         self.url = url
+        self.timeouts = timeouts
         self._engine: Engine | None = None
 
     @property
@@ -133,7 +145,7 @@ class PgSource:
         """SQLAlchemy engine for inspection, created on first use."""
         if self._engine is None:
             assert self.url is not None
-            self._engine = warehouse.engine(self.url)
+            self._engine = warehouse.engine(self.url, self.timeouts)
         return self._engine
 
     def snapshot(self) -> Any:
@@ -153,8 +165,29 @@ class PgSource:
         target = qualified(table.source_schema or "public", table.source_table)
         return self.conn.execute(sql.SQL("select count(*) from {}").format(target)).fetchone()[0]
 
+    def is_broken(self) -> bool:
+        """Whether the session was lost (terminated, server restarted, network cut)."""
+        return warehouse.is_broken(self.conn)
+
+    def reconnect(self) -> None:
+        """A new session with the same URL and timeouts."""
+        assert self.url is not None
+        self.conn.close()
+        self.conn = warehouse.connect(self.url, autocommit=True, timeouts=self.timeouts)
+
     def close(self) -> None:
-        """Close the connection and dispose of the inspection engine."""
+        """Close the connection (cancelling a query still running) and dispose of the inspection engine.
+
+        Closing alone leaves a query that waits on a lock running on the department's server until
+        it gets the lock; a task stopped by its timeout or by staff must not leave one behind.
+        """
+        from psycopg.pq import TransactionStatus
+
+        if not self.conn.closed and self.conn.info.transaction_status == TransactionStatus.ACTIVE:
+            try:
+                self.conn.cancel_safe(timeout=5)
+            except Exception:  # noqa: BLE001 - the server is gone: nothing left to cancel
+                pass
         self.conn.close()
         if self._engine is not None:
             self._engine.dispose()
@@ -170,16 +203,31 @@ class SqlSource:
         """Wrap an engine; connections are opened per snapshot."""
         self.engine = engine
         self._conn: Connection | None = None
+        self._lost = False
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """One source transaction: under MySQL's REPEATABLE READ the copy and the count see the same rows."""
-        with self.engine.connect() as conn, conn.begin():
-            self._conn = conn
-            try:
+        import sqlalchemy.exc
+
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                self._conn = conn
                 yield
-            finally:
-                self._conn = None
+        except sqlalchemy.exc.DBAPIError as exc:
+            self._lost = self._lost or bool(exc.connection_invalidated)
+            raise
+        finally:
+            self._conn = None
+
+    def is_broken(self) -> bool:
+        """Whether the last snapshot lost its connection."""
+        return self._lost
+
+    def reconnect(self) -> None:
+        """Drop the pooled connections; the next snapshot opens a new one."""
+        self.engine.dispose()
+        self._lost = False
 
     def _table(self, table: HarvestedTable) -> Any:
         import sqlalchemy as sa
