@@ -91,6 +91,9 @@ SESSION_TIMEOUTS = {
 def engine(url: str, timeouts: tuple[int, int] | None = None) -> Engine:
     """A SQLAlchemy engine for a source database (PostgreSQL via psycopg 3, or any dialect)."""
     from sqlalchemy import create_engine, event
+    from sqlalchemy.exc import NoSuchModuleError
+
+    from govdata.errors import ConfigError
 
     timeout = config.load_platform().crawl.connect_timeout_seconds
     target = sqlalchemy_url(url)
@@ -98,7 +101,14 @@ def engine(url: str, timeouts: tuple[int, int] | None = None) -> Engine:
     connect_args: dict[str, object] = {"connect_timeout": timeout} if takes_timeout else {}
     if target.startswith("postgresql") and (options := pg_options(timeouts)):
         connect_args["options"] = options
-    eng = create_engine(target, pool_pre_ping=True, connect_args=connect_args)
+    try:
+        eng = create_engine(target, pool_pre_ping=True, connect_args=connect_args)
+    except (ImportError, NoSuchModuleError) as exc:
+        scheme = target.split("://", 1)[0]
+        raise ConfigError(
+            f"database URL scheme {scheme!r} needs a driver or SQLAlchemy dialect that is not installed "
+            f"({exc}); install it into the venv (`.venv/bin/python -m pip install …`, see README: Engines)"
+        ) from None
     statements = SESSION_TIMEOUTS.get(eng.dialect.name, ()) if timeouts else ()
     if statements:
         lock, statement = timeouts  # type: ignore[misc]

@@ -187,3 +187,19 @@ def test_unexpected_errors_are_one_line_with_the_traceback_in_the_debug_log(monk
     assert "RuntimeError: connection to postgresql://reader:***@10.0.0.9/db lost" in line
     log = (tmp_path / "logs" / "govdata-debug.log").read_text(encoding="utf-8")
     assert "Traceback" in log and SECRET not in log
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("mssql+pyodbc://reader:pw@10.0.0.9/his", r"'mssql\+pyodbc' needs a driver"),
+        ("dm://reader:pw@10.0.0.9:5236/his", "'dm' needs a driver or SQLAlchemy dialect"),
+    ],
+)
+def test_a_url_whose_driver_is_missing_names_it(url, says):
+    from govdata.errors import ConfigError
+    from govdata.warehouse import engine
+
+    with pytest.raises(ConfigError, match=says) as info:
+        engine(url)
+    assert "pw@" not in str(info.value)

@@ -291,6 +291,8 @@ def test_a_failed_copy_keeps_describing_the_snapshot_and_a_department_leaving_wi
         return real_snapshot(source, wh, schema, table, *args, **kwargs)
 
     monkeypatch.setattr(crawl_run, "snapshot_table", failing)
+    with warehouse.connect(config.database_url("govdata_dept_leaver"), autocommit=True) as src:
+        src.execute("insert into fwxx values (26, '福田区26号')")  # changed, so the crawl copies it again
     with pytest.raises(crawl_run.CrawlIncomplete, match="fwxx"):
         crawl_run.crawl_department(dept, run_id="leaver-2")
     monkeypatch.setattr(crawl_run, "snapshot_table", real_snapshot)

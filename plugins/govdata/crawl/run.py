@@ -22,7 +22,7 @@ from govdata.crawl.snapshot import (
     unchanged_snapshot,
 )
 from govdata.crawl.sources import Source, open_source
-from govdata.errors import GovdataError, redact
+from govdata.errors import ConfigError, GovdataError, redact
 from govdata.files import read_drop_folder
 from govdata.layout import Override
 
@@ -328,6 +328,8 @@ def _connect_source(dept: Department) -> tuple[Source, list[HarvestedTable]]:
         except BaseException:
             source.close()
             raise
+    except ConfigError as exc:
+        raise ConfigError(f"{dept.label}: {exc}") from None
     except (sqlalchemy.exc.OperationalError, psycopg.OperationalError) as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         where = redact(url)
