@@ -131,3 +131,31 @@ def test_time_that_does_not_fit_fails_only_its_table_naming_the_column(mariadb, 
         " where r.run_id = 'late-2' and e.error_type = 'copy_failed'"
     ).fetchone()[0]
     assert column == "tm"
+
+
+def test_row_too_long_for_one_line_is_copied_the_generic_way(mariadb, pg, warehouse_conn, source_db, monkeypatch):
+    blob = b"\xab" * 9_000_000  # 18 MB in hex: more than max_allowed_packet (16 MB), so CONCAT_WS gives NULL
+    with source_db.cursor() as cur:
+        cur.execute("create table big (id int primary key, bl longblob, mc varchar(10))")
+        cur.execute("insert into big values (1, 'x', '一'), (2, repeat(x'ab', 9000000), '二')")
+    source = open_source(mariadb.url(DB))
+    table = next(t for t in harvest_database(_dept("mybig", DB, ""), source.engine, []) if t.source_table == "big")
+    raised = []
+
+    def spy(*args, _real=mysql_lines.copy):
+        try:
+            return _real(*args)
+        except mysql_lines.LineTooLong as exc:
+            raised.append(exc)
+            raise
+
+    monkeypatch.setattr(mysql_lines, "copy", spy)
+    warehouse_conn.execute("drop schema if exists lines_big cascade; create schema lines_big")
+    try:
+        result = snapshot_full(source, warehouse_conn, "lines_big", table)
+    finally:
+        source.close()
+    assert raised and result.rows_copied == 2
+    rows = warehouse_conn.execute("select id, length(bl), mc from lines_big.big order by id").fetchall()
+    assert rows == [(1, 1, "一"), (2, 9_000_000, "二")]
+    assert warehouse_conn.execute("select bl = %s from lines_big.big where id = 2", (blob,)).fetchone()[0]

@@ -90,6 +90,7 @@ def test_select_builds_each_type_and_compares_the_watermark_in_its_type():
     assert query.startswith("SELECT CONCAT_WS(X'FF', IFNULL(`id`, X'FE'), IFNULL(CASE WHEN `ok` THEN 't'")
     assert "LPAD(BIN(`bits`), 4, '0')" in query and "CONCAT(X'5C78', HEX(`x`))" in query
     assert "CAST(CONVERT(`we``ird` USING utf8mb4) AS BINARY)" in query and "X'FB'" in query
+    assert "IF(`x` IS NULL, X'FE', IFNULL(CONCAT(X'5C78', HEX(`x`)), X'FD'))" in query, "overflow is not NULL"
     assert query.endswith("FROM `db`.`t` WHERE `gxsj` >= <datetime.datetime(2026, 11, 1, 8, 0, 0, 250000)>")
     assert "\\" not in query, "no backslash in the SQL: NO_BACKSLASH_ESCAPES cannot change its meaning"
     assert not mysql_lines.supports(_table(("id", "integer"), ("geo", None)))  # type: ignore[arg-type]
@@ -120,7 +121,9 @@ class _Reader(io.BytesIO):
 def _connection(stream: bytes) -> SimpleNamespace:
     result = SimpleNamespace(field_count=1, unbuffered_active=True)
     cursor = SimpleNamespace(execute=lambda query: None, close=lambda: None)
-    return SimpleNamespace(_result=result, _rfile=_Reader(stream), _next_seq_id=0, cursor=lambda kind: cursor)
+    conn = SimpleNamespace(_result=result, _rfile=_Reader(stream), _next_seq_id=0, cursor=lambda kind: cursor)
+    conn.close = lambda: setattr(conn, "closed", True)
+    return conn
 
 
 def test_row_reader_slices_packets_of_every_length():
@@ -147,3 +150,24 @@ def test_row_reader_raises_the_servers_error():
     with pytest.raises(pymysql.err.OperationalError, match="Incorrect datetime"):
         list(mysql_lines._row_batches(conn, "select"))
     assert conn._result.unbuffered_active is False
+
+
+def test_row_reader_left_before_the_end_closes_the_connection():
+    conn = _connection(b"".join(_packet(n + 1, _coded(b"row")) for n in range(10)))  # no EOF yet
+    batches = mysql_lines._row_batches(conn, "select", size=2)
+    assert next(batches) == [b"row"] * 10
+    batches.close()
+    assert getattr(conn, "closed", False), "rows still on the wire: the connection must not be used again"
+
+
+def test_a_value_past_max_allowed_packet_is_not_taken_for_null():
+    with pytest.raises(mysql_lines.LineTooLong):
+        _buffer([SEP.join([b"1", b"x", NULL, NULL, NULL, b"\xfd"])])
+
+
+def test_a_line_past_max_allowed_packet_is_read_to_the_end_then_reported():
+    rows = _packet(1, _coded(b"row")) + _packet(2, b"\xfb") + _packet(3, _coded(b"row"))  # 0xFB: a NULL line
+    conn = _connection(rows + _packet(4, b"\xfe"))
+    with pytest.raises(mysql_lines.LineTooLong):
+        list(mysql_lines._row_batches(conn, "select"))
+    assert not getattr(conn, "closed", False) and conn._next_seq_id == 5, "read to its end: the connection is usable"

@@ -15,11 +15,15 @@ value) a MariaDB table copied ~10× slower than ``mariadb --batch`` piped into C
   when it holds a NUL, a ``0000-00-00`` or the 0xFB mark the SQL puts before a TIME outside
   00:00–24:00 (which fails the table naming column and key, as in the generic path).
 
-Tables with a column whose type the harvest could not map (``raw_type`` None) keep the generic path.
+Tables with a column whose type the harvest could not map (``raw_type`` None) keep the generic path,
+and so does a table with a value or row too long for one string (over max_allowed_packet, e.g. a
+9 MB blob in hex, which MariaDB's functions turn into NULL with a warning): :class:`LineTooLong`,
+after which the caller copies the table again the generic way.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +32,7 @@ from govdata.crawl.sources import BATCH_ROWS, Copied, ValueNotCopyable, watermar
 if TYPE_CHECKING:
     from govdata.crawl.harvest import HarvestedTable
 
-_SEP, _NULL, _ROW, _BAD = b"\xff", b"\xfe", b"\xfc", b"\xfb"
+_SEP, _NULL, _LONG, _ROW, _BAD = b"\xff", b"\xfe", b"\xfd", b"\xfc", b"\xfb"
 _ZERO_DATE = b"0000-00-00"
 #: applied in this order: data first, then the marks become COPY's tab, \N and newline
 _REPLACEMENTS = (
@@ -70,6 +74,8 @@ def _expression(column: str, raw_type: str) -> str:
         value = f"IF({column} BETWEEN '00:00:00' AND '24:00:00', {column}, CONCAT(X'FB', {column}))"
     else:  # binary after the conversion, so the 0xFF/0xFE marks are not taken for utf8mb4
         value = f"CAST(CONVERT({column} USING utf8mb4) AS BINARY)"
+    if kind in ("bytea", "text"):  # HEX() and CONVERT() give NULL past max_allowed_packet: marked 0xFD, not lost
+        return f"IF({column} IS NULL, X'FE', IFNULL({value}, X'FD'))"
     return f"IFNULL({value}, X'FE')"
 
 
@@ -133,9 +139,15 @@ class _Layout:
         return ", ".join(v if kind == "number" else repr(v) for v, (_, kind) in zip(values, self.keys, strict=True))
 
 
+class LineTooLong(Exception):
+    """A value or line outgrew max_allowed_packet (the function gave NULL): copy the table the generic way."""
+
+
 def copy_buffer(lines: Sequence[bytes], layout: _Layout, copied: Copied, offset: int = 0) -> bytes:
     """COPY text (UTF-8) for a batch of lines from :func:`select_sql`."""
     buf = _ROW.join(lines)
+    if _LONG in buf:
+        raise LineTooLong
     if layout.suspect(buf):  # rare: only then is the batch split into fields
         buf = _ROW.join([layout.fix(line, copied, offset + n + 1) for n, line in enumerate(lines)])
     for old, new in _REPLACEMENTS:
@@ -158,18 +170,20 @@ def _row_batches(conn: Any, query: str, size: int = BATCH_ROWS) -> Iterator[list
     cur.execute(query)
     result, rfile = conn._result, conn._rfile
     assert result.field_count == 1 and result.unbuffered_active
-    buf, pos, rows, pending = b"", 0, [], []
+    buf, pos, rows, pending, ended, missing, too_long = b"", 0, [], [], False, 0, False
     try:
         while True:
-            chunk = rfile.read1(1 << 18)
+            # a big packet is read whole, rather than growing the buffer one read at a time
+            chunk = rfile.read(missing) if missing > 1 << 18 else rfile.read1(1 << 18)
             if not chunk:
                 raise pymysql.err.OperationalError(2013, "Lost connection to MySQL server during query")
             buf, pos = buf[pos:] + chunk, 0
-            end = len(buf)
+            end, missing = len(buf), 0
             while pos + 4 <= end:
                 length = buf[pos] | buf[pos + 1] << 8 | buf[pos + 2] << 16
                 stop = pos + 4 + length
                 if stop > end:
+                    missing = stop - end
                     break
                 if length == 0xFFFFFF or pending:  # a row of 16 MB or more spans several packets
                     pending.append(buf[pos + 4 : stop])
@@ -182,20 +196,28 @@ def _row_batches(conn: Any, query: str, size: int = BATCH_ROWS) -> Iterator[list
                 first = buf[pos + 4]
                 if first == 0xFE and length < 9:  # EOF: the result's end
                     conn._next_seq_id = (buf[pos + 3] + 1) % 256
-                    result.unbuffered_active = False
+                    ended = True
+                    if too_long:
+                        raise LineTooLong
                     if rows:
                         yield rows
                     return
                 if first == 0xFF:  # an error packet ends the result too
-                    result.unbuffered_active = False
+                    ended = True
                     pymysql.err.raise_mysql_exception(buf[pos + 4 : stop])
-                rows.append(buf[pos + 5 : stop] if first < 0xFB else buf[pos + 4 + _PREFIX[first] : stop])
+                if first == 0xFB:  # NULL: the line outgrew max_allowed_packet; read on to the end, then say so
+                    too_long, rows = True, []
+                elif not too_long:
+                    rows.append(buf[pos + 5 : stop] if first < 0xFB else buf[pos + 4 + _PREFIX[first] : stop])
                 pos = stop
             if len(rows) >= size:
                 yield rows
                 rows = []
     finally:
         result.unbuffered_active = False
+        if not ended:  # rows left on the wire (lost connection, interrupted): never hand the connection back
+            with contextlib.suppress(Exception):
+                conn.close()
         cur.close()
 
 

@@ -200,8 +200,11 @@ class SqlSource:
             from govdata.crawl import mysql_lines
 
             stmt = sql.SQL("copy {} ({}) from stdin (encoding 'utf8')").format(target, column_list(table.column_names))
-            with wh.cursor() as cur, cur.copy(stmt) as out:
-                return mysql_lines.copy(self._conn.connection.dbapi_connection, table, out, since)
+            try:  # in a savepoint, so a table with a row too long for one line can be copied again below
+                with wh.transaction(), wh.cursor() as cur, cur.copy(stmt) as out:
+                    return mysql_lines.copy(self._conn.connection.dbapi_connection, table, out, since)
+            except mysql_lines.LineTooLong:
+                pass
         src = self._table(table)
         query = sa.select(*src.columns)
         if since is not None and table.update_column:
