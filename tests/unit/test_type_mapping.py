@@ -36,6 +36,8 @@ from govdata.crawl.sources import Copied, ValueNotCopyable, copy_text, formatter
         ("mysql", mysql.BIT(8), "bit(8)"),
         ("mysql", mysql.LONGTEXT(), "text"),
         ("mysql", mysql.CHAR(3), "char(3)"),
+        ("mysql", mysql.VARCHAR(64, collation="utf8mb4_bin"), "varchar(64)"),
+        ("mysql", mysql.VARCHAR(4, collation="gbk_chinese_ci"), "varchar(4)"),
         ("oracle", oracle.NUMBER(), "numeric"),
         ("oracle", oracle.NUMBER(12, 2), "numeric(12, 2)"),
         ("oracle", oracle.DATE(), "timestamp"),

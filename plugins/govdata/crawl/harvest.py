@@ -186,6 +186,8 @@ def _foreign_raw_type(sa_type: object) -> str | None:
         return "text"
     try:
         generic = sa_type.as_generic()  # type: ignore[attr-defined]
+        if getattr(generic, "collation", None):  # MySQL's (utf8mb4_bin, gbk_chinese_ci) do not exist in PostgreSQL
+            generic.collation = None
         return generic.compile(dialect=_pg_dialect()).lower()
     except Exception:  # no generic equivalent: copy the source's text form
         return None
