@@ -9,8 +9,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from govdata import config, warehouse
@@ -38,18 +40,17 @@ def start_database() -> None:
     platform = config.load_platform()
     if not _embedded():
         _say(f"• PostgreSQL: external ({redact(config.warehouse_url())})")
-        return
-    cluster = default_cluster()
-    try:
-        was_running = cluster.is_running()
-        cluster.start()
-        for db in (platform.warehouse_db, platform.airflow_db):
-            cluster.ensure_database(db)
-    except EmbeddedPgError as exc:
-        raise CommandError(str(exc)) from exc
-    state = "already running" if was_running else "started"
-    note = location_note(cluster.root)
-    _say(f"• PostgreSQL {state}: 127.0.0.1:{cluster.port} (data in {cluster.data_dir}{'; ' + note if note else ''})")
+    else:
+        cluster = default_cluster()
+
+        def create_databases() -> None:
+            for db in (platform.warehouse_db, platform.airflow_db):
+                cluster.ensure_database(db)
+
+        state = _start_embedded(cluster, EmbeddedPgError, create_databases)
+        where = location_note(cluster.root)
+        note = f"; {where}" if where else ""
+        _say(f"• PostgreSQL {state}: 127.0.0.1:{cluster.port} (data in {cluster.data_dir}{note})")
     start_mariadb()
 
 
@@ -65,13 +66,20 @@ def start_mariadb() -> None:
         _say(f"• MariaDB: external ({redact(os.environ['GOVDATA_MARIADB_URL'])})")
         return
     server = default_server()
+    state = _start_embedded(server, EmbeddedMariaDBError)
+    _say(f"• MariaDB {state}: 127.0.0.1:{server.port} (data in {server.data_dir})")
+
+
+def _start_embedded(server: Any, error: type[Exception], then: Callable[[], None] | None = None) -> str:
+    """Start an embedded server (and what must follow), saying "started" or "already running"."""
     try:
         was_running = server.is_running()
         server.start()
-    except EmbeddedMariaDBError as exc:
+        if then is not None:
+            then()
+    except error as exc:
         raise CommandError(str(exc)) from exc
-    state = "already running" if was_running else "started"
-    _say(f"• MariaDB {state}: 127.0.0.1:{server.port} (data in {server.data_dir})")
+    return "already running" if was_running else "started"
 
 
 def build_demo_if_needed(rebuild: bool, scale: float) -> None:
