@@ -28,7 +28,8 @@ CRAWLED = f"({DEPARTMENT}): partial"
 def _user_env(**extra: str) -> dict[str, str]:
     """A user's shell: none of the test session's GOVDATA_*/Airflow/dbt settings, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVDATA_", "AIRFLOW", "DBT_"))}
-    return {**env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **extra}
+    # the embedded MariaDB it may start gets a port of its own: the default one may be in use here
+    return {**env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "GOVDATA_MARIADB_PORT": str(free_port()), **extra}
 
 
 def _govdata(env: dict[str, str], *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
@@ -169,4 +170,5 @@ def test_crawl_classify_catalog_on_an_external_warehouse_as_a_plain_database_own
         [str(Path(sys.executable).with_name("govdata")), "demo", "--scale", "0.05"],
         env={**no_demo_server, "GOVDATA_DEMO_DIR": str(tmp_path / "demo")}, capture_output=True, text=True,
     )  # fmt: skip
+    _govdata({**no_demo_server, "GOVDATA_DEMO_DIR": str(tmp_path / "demo")}, "stop")  # the MariaDB it started
     assert denied.returncode == 1 and "CREATEDB" in denied.stderr and "--no-demo" in denied.stderr, denied.stderr
