@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from govdata import config
@@ -187,3 +188,40 @@ def stream_copy(
             for block in out:
                 into.write(block)
         return dst.rowcount
+
+
+def ensure_schema(conn: psycopg.Connection, stage: str, ddl_path: Path) -> bool:
+    """Install a stage's ``schema.sql`` (idempotent DDL) unless this version is already installed.
+
+    The one way every stage bootstraps its tables. The version is the DDL's hash, recorded in
+    ``public.govdata_schema`` (stage, version, installed_at); the DDL runs only when it changed,
+    serialised across parallel tasks by an advisory lock, in one transaction. Re-running DDL that
+    has not changed would take locks that make one department's task wait for another's open
+    transaction. Returns whether the DDL ran.
+    """
+    ddl = ddl_path.read_text(encoding="utf-8")
+    version = hashlib.sha256(ddl.encode("utf-8")).hexdigest()[:16]
+    with conn.transaction():
+        if _installed_version(conn, stage) == version:
+            return False
+        conn.execute("select pg_advisory_xact_lock(hashtext('govdata.schema'), hashtext(%s))", (stage,))
+        conn.execute(
+            "create table if not exists public.govdata_schema ("
+            " stage text primary key, version text not null, installed_at timestamptz not null default now())"
+        )
+        if _installed_version(conn, stage) == version:
+            return False  # another task installed it while we waited
+        conn.execute(ddl)
+        conn.execute(
+            "insert into public.govdata_schema (stage, version) values (%s, %s)"
+            " on conflict (stage) do update set version = excluded.version, installed_at = now()",
+            (stage, version),
+        )
+    return True
+
+
+def _installed_version(conn: psycopg.Connection, stage: str) -> str | None:
+    if conn.execute("select to_regclass('public.govdata_schema')").fetchone()[0] is None:
+        return None
+    row = conn.execute("select version from public.govdata_schema where stage = %s", (stage,)).fetchone()
+    return row[0] if row else None

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from govdata import warehouse
 from govdata.classify.overrides import Override, column_signature
 
 if TYPE_CHECKING:
@@ -34,35 +34,9 @@ FIELD_COLUMNS = (
 AUDITED_VALUES = ("entity", "category", "grade", "gbt43697")
 
 
-def _schema_marker(ddl: str) -> str:
-    return "govdata.classify schema " + hashlib.sha256(ddl.encode("utf-8")).hexdigest()[:16]
-
-
-def _installed_marker(conn: psycopg.Connection) -> str | None:
-    row = conn.execute(
-        "select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = 'governance'"
-    ).fetchone()
-    return row[0] if row else None
-
-
 def ensure_governance_schema(conn: psycopg.Connection) -> None:
-    """Create the governance.* tables if missing (idempotent DDL), serialised across parallel tasks.
-
-    The DDL runs only when schema.sql changed (its hash is kept as the schema's comment): re-creating the
-    audit trigger takes a lock that would make one department's task wait for another's open transaction.
-    """
-    from psycopg import sql
-
-    ddl = SCHEMA_SQL.read_text(encoding="utf-8")
-    marker = _schema_marker(ddl)
-    with conn.transaction():
-        if _installed_marker(conn) == marker:
-            return
-        conn.execute("select pg_advisory_xact_lock(hashtext('govdata.governance.schema'))")
-        if _installed_marker(conn) == marker:
-            return  # another task installed it while we waited
-        conn.execute(ddl)
-        conn.execute(sql.SQL("comment on schema governance is {}").format(sql.Literal(marker)))
+    """Create the governance.* tables if missing (see `warehouse.ensure_schema`)."""
+    warehouse.ensure_schema(conn, "governance", SCHEMA_SQL)
 
 
 def lock_department(conn: psycopg.Connection, department_code: str) -> None:

@@ -79,11 +79,9 @@ class CrawlSummary:
     errors: list[dict] = field(default_factory=list)
 
 
-def ensure_meta_schema(wh: psycopg.Connection) -> None:
-    """Create the meta.* tables if missing (idempotent DDL), serialised across parallel crawls."""
-    with wh.transaction():
-        wh.execute("select pg_advisory_xact_lock(hashtext('govdata.meta.schema'))")
-        wh.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+def ensure_meta_schema(wh: psycopg.Connection) -> bool:
+    """Create or upgrade the meta.* tables (see `warehouse.ensure_schema`); whether the DDL ran."""
+    return warehouse.ensure_schema(wh, "meta", SCHEMA_SQL)
 
 
 def lock_department(wh: psycopg.Connection, dept: Department) -> None:
