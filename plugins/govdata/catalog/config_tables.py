@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from govdata import warehouse
@@ -15,47 +15,20 @@ if TYPE_CHECKING:
 
 SCHEMA = "catalog_config"
 
-#: table → column definitions; rebuilt from the YAML at every catalog build.
-TABLES: dict[str, Sequence[tuple[str, str]]] = {
-    "department": [
-        ("department_code", "text primary key"), ("department_name", "text not null"), ("short_name", "text"),
-        ("org_code", "text"), ("contact_name", "text"), ("contact_email", "text"), ("contact_phone", "text"),
-        ("source_format", "text"), ("is_configured", "boolean not null"),
-    ],
-    "table_spec": [
-        ("department_code", "text not null"), ("table_name", "text not null"), ("title", "text"),
-        ("update_cycle", "text not null"), ("update_column", "text"), ("provider", "text"),
-    ],
-    "duty_item": [
-        ("department_code", "text not null"), ("duty_name", "text not null"), ("item", "text not null"),
-        ("table_name", "text"), ("column_name", "text"),
-    ],
-    "class": [
-        ("class_code", "text primary key"), ("lei", "text"), ("lei_name", "text"), ("xiang", "text"),
-        ("xiang_name", "text"), ("mu", "text"), ("mu_name", "text"),
-    ],
-    "rule_keyword": [
-        ("rule_id", "text not null"), ("priority", "integer not null"), ("keyword", "text not null"),
-        ("class_code", "text not null"), ("resource_type", "text not null"),
-    ],
-    "department_default": [("department_code", "text primary key"), ("class_code", "text not null")],
-    "policy": [
-        ("grade", "text primary key"), ("share_attribute", "text"), ("share_condition", "text"),
-        ("share_method", "text"), ("open_attribute", "text"), ("open_condition", "text"),
-    ],
-    "override": [
-        ("department_code", "text not null"), ("table_name", "text not null"), ("class_code", "text"),
-        ("resource_type", "text"), ("name", "text"), ("summary", "text"), ("share_attribute", "text"),
-        ("share_condition", "text"), ("share_method", "text"), ("open_attribute", "text"),
-        ("open_condition", "text"), ("update_cycle", "text"),
-    ],
-    "column_dictionary": [("abbreviation", "text primary key"), ("item_name", "text not null")],
-    "data_item": [
-        ("item", "text not null"), ("synonym", "text not null"), ("key_type", "text"), ("key_item", "text"),
-        ("allow_roles", "boolean not null"),
-    ],
-    "settings": [("name", "text primary key"), ("value", "text")],
-}  # fmt: skip
+#: catalog_config.department's columns, in the order `config_rows` gives them (a department that left the
+#: config is read back by name, whatever version of the table holds it).
+DEPARTMENT_COLUMNS = (
+    "department_code", "department_name", "short_name", "org_code", "contact_name", "contact_email",
+    "contact_phone", "source_format", "is_configured",
+)  # fmt: skip
+
+SCHEMA_SQL = Path(__file__).with_name("config_schema.sql")
+
+#: The tables of catalog_config (their columns are defined once, in config_schema.sql).
+TABLES = (
+    "department", "table_spec", "duty_item", "class", "rule_keyword", "department_default", "policy", "override",
+    "column_dictionary", "data_item", "settings",
+)  # fmt: skip
 
 
 def config_rows() -> dict[str, list[tuple]]:
@@ -93,21 +66,25 @@ def config_rows() -> dict[str, list[tuple]]:
 
 
 def load_config_tables(wh: psycopg.Connection) -> dict[str, int]:
-    """Replace catalog_config.* with the current YAML, in one transaction; returns row counts."""
+    """Replace the rows of catalog_config.* with the current YAML, in one transaction; returns row counts."""
     from psycopg import sql
 
     rows = config_rows()
+    rows["department"] += _departments_gone(wh, {r[0] for r in rows["department"]})  # before a new DDL drops them
+    warehouse.ensure_schema(wh, SCHEMA, SCHEMA_SQL)
     with wh.transaction():
-        wh.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(SCHEMA)))
-        rows["department"] += _departments_gone(wh, {r[0] for r in rows["department"]})
-        for table, columns in TABLES.items():
-            target = warehouse.qualified(SCHEMA, table)
-            defs = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in columns)
-            # drop + create (not truncate) so a column added to TABLES reaches existing warehouses
-            wh.execute(sql.SQL("drop table if exists {} cascade").format(target))
-            wh.execute(sql.SQL("create table {} ({})").format(target, defs))
-            warehouse.copy_rows(wh, SCHEMA, table, [c for c, _ in columns], rows[table])
+        for table in TABLES:
+            wh.execute(sql.SQL("truncate {}").format(warehouse.qualified(SCHEMA, table)))
+            warehouse.copy_rows(wh, SCHEMA, table, _columns(wh, table), rows[table])
     return {table: len(r) for table, r in rows.items()}
+
+
+def _columns(wh: psycopg.Connection, table: str) -> list[str]:
+    return [r[0] for r in wh.execute(
+        "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
+        " order by ordinal_position",
+        (SCHEMA, table),
+    )]  # fmt: skip
 
 
 def _departments_gone(wh: psycopg.Connection, configured: set[str]) -> list[tuple]:
@@ -119,11 +96,8 @@ def _departments_gone(wh: psycopg.Connection, configured: set[str]) -> list[tupl
     exists = wh.execute("select to_regclass('catalog_config.department') is not null").fetchone()[0]
     if not exists:
         return []
-    columns = [c for c, _ in TABLES["department"][:-1]]
-    have = {r[0] for r in wh.execute(
-        "select column_name from information_schema.columns"
-        " where table_schema = 'catalog_config' and table_name = 'department'"
-    )}  # fmt: skip
+    columns = [c for c in DEPARTMENT_COLUMNS if c != "is_configured"]
+    have = set(_columns(wh, "department"))
     picked = ", ".join(c if c in have else f"null as {c}" for c in columns)
     gone = wh.execute(f"select {picked} from catalog_config.department").fetchall()  # noqa: S608 - fixed names
     return [(*row, False) for row in gone if row[0] not in configured]

@@ -13,6 +13,7 @@ import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from govdata import warehouse
@@ -25,42 +26,7 @@ log = logging.getLogger(__name__)
 
 EXAMPLES_PER_PAIR = 3
 
-DDL = """
-create table if not exists catalog.source_conflict (
-    conflict_id bigserial primary key,
-    key_type text not null,
-    key_item text not null,
-    key_pseudonym text not null,
-    key_masked text not null,
-    data_item text not null,
-    authoritative_department text not null,
-    authoritative_resource_code text,
-    authoritative_source_name text not null,
-    authoritative_column text not null,
-    authoritative_value_masked text,
-    copy_department text not null,
-    copy_resource_code text,
-    copy_source_name text not null,
-    copy_column text not null,
-    copy_value_masked text
-);
-comment on table catalog.source_conflict is
-    '一数一源冲突: records whose copy disagrees with the authoritative source (masked)';
-create table if not exists catalog.source_conflict_summary (
-    authoritative_department text not null,
-    copy_department text not null,
-    copy_resource_code text,
-    copy_source_name text not null,
-    data_item text not null,
-    records_compared bigint not null,
-    conflicts bigint not null,
-    conflicts_per_10k numeric not null,
-    examples jsonb not null,
-    primary key (authoritative_department, copy_department, copy_source_name, data_item)
-);
-comment on table catalog.source_conflict_summary is
-    '一数一源冲突汇总 per department pair and data item, with masked examples';
-"""
+SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
 
 @dataclass(frozen=True)
@@ -198,9 +164,8 @@ def detect_source_conflicts(wh: psycopg.Connection) -> dict:
                 c.copy.department_code, c.copy.source_name, c.copy.attribute_column, c.source.department_code,
                 c.source.source_name, c.source.attribute_column, c.data_item, len(found), compared,
             )  # fmt: skip
+    warehouse.ensure_schema(wh, "catalog", SCHEMA_SQL)
     with wh.transaction():
-        wh.execute("create schema if not exists catalog")
-        wh.execute(DDL)
         wh.execute("truncate catalog.source_conflict restart identity; truncate catalog.source_conflict_summary")
         warehouse.copy_rows(
             wh, "catalog", "source_conflict",
