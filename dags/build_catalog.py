@@ -6,12 +6,13 @@ import sys
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
-from govdata.dag_support import CATALOG_URI, CRAWL_COMPLETED_URI, FIELD_CLASSIFICATION_URI, Tag, default_args
+from govdata.catalog.dbt import dbt_project_dir
+from govdata.dag_support import CATALOG, CRAWL_COMPLETED, FIELD_CLASSIFICATION, Tag, default_args
 
 DOCS = """
 ### 目录 build_catalog
@@ -38,11 +39,7 @@ Runs after every crawl (asset `x-govdata://warehouse/raw`) and after every class
 - Codes never change: a renamed table is a new resource (the old one is 已撤销).
 """
 
-DBT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
-
-CRAWL_COMPLETED = Asset(name="raw_crawled", uri=CRAWL_COMPLETED_URI)
-FIELD_CLASSIFICATION = Asset(name="governance_field_classification", uri=FIELD_CLASSIFICATION_URI)
-CATALOG = Asset(name="catalog", uri=CATALOG_URI)
+DBT_DIR = dbt_project_dir()
 
 
 @dag(

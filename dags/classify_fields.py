@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Asset, AssetAlias, Param, dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task
 
-from govdata.dag_support import FIELD_CLASSIFICATION_URI, RAW_ALIAS_NAME, Tag, default_args
-
-RAW_DEPARTMENTS = AssetAlias(RAW_ALIAS_NAME)
-#: What this DAG produces; masking and publication wait on it.
-FIELD_CLASSIFICATION = Asset(name="governance_field_classification", uri=FIELD_CLASSIFICATION_URI)
+from govdata.dag_support import FIELD_CLASSIFICATION, RAW_DEPARTMENTS, Tag, default_args
 
 DOCS = """
 ### 分类分级 classify_fields

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Asset, AssetAlias, dag, get_current_context, task
+from airflow.sdk import dag, get_current_context, task
 
-from govdata.dag_support import CRAWL_COMPLETED_URI, RAW_ALIAS_NAME, Tag, default_args, raw_asset_uri
+from govdata.dag_support import CRAWL_COMPLETED, RAW_DEPARTMENTS, Tag, default_args, raw_asset
 
 DOCS = """
 ### 采集 crawl_departments
@@ -31,9 +31,6 @@ Daily crawl of every department (数源部门) declared in `config/departments.y
 - Malformed files in a drop folder never fail the task: they are logged, skipped and recorded in
   `meta.crawl_error` for the department's maturity report.
 """
-
-RAW_DEPARTMENTS = AssetAlias(RAW_ALIAS_NAME)
-CRAWL_COMPLETED = Asset(name="raw_crawled", uri=CRAWL_COMPLETED_URI)
 
 
 @dag(
@@ -69,7 +66,7 @@ def crawl_departments():
         context["department_label"] = dept.short_name  # type: ignore[typeddict-unknown-key]
         summary = crawl(dept, run_id=context["run_id"], logical_date=context.get("logical_date"))
         context["outlet_events"][RAW_DEPARTMENTS].add(
-            Asset(name=f"raw_{dept.code}", uri=raw_asset_uri(dept.code)),
+            raw_asset(dept.code),
             extra={"crawl_run_id": summary.crawl_run_id, "rows": summary.row_count, "status": summary.status},
         )
         return asdict(summary)

@@ -10,6 +10,8 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from airflow.sdk import Asset, AssetAlias
+
 from govdata import config
 
 log = logging.getLogger("govdata.alerts")
@@ -46,6 +48,19 @@ CATALOG_URI = "x-govdata://warehouse/catalog"
 def raw_asset_uri(department_code: str) -> str:
     """URI of the asset that stands for raw_<dept> in the warehouse."""
     return f"x-govdata://warehouse/raw_{department_code}"
+
+
+#: The assets that link the DAGs, each defined once (Airflow's light SDK classes; DAG files import it anyway).
+CRAWL_COMPLETED = Asset(name="raw_crawled", uri=CRAWL_COMPLETED_URI)
+FIELD_CLASSIFICATION = Asset(name="governance_field_classification", uri=FIELD_CLASSIFICATION_URI)
+CATALOG = Asset(name="catalog", uri=CATALOG_URI)
+#: One alias for every department's raw asset, so classification runs for the departments a crawl refreshed.
+RAW_DEPARTMENTS = AssetAlias(RAW_ALIAS_NAME)
+
+
+def raw_asset(department_code: str) -> Asset:
+    """The asset that stands for raw_<dept> in the warehouse."""
+    return Asset(name=f"raw_{department_code}", uri=raw_asset_uri(department_code))
 
 
 def alert_on_failure(context: dict[str, Any]) -> None:
