@@ -9,6 +9,8 @@ from pathlib import Path
 
 from govdata import config
 from govdata.embedded_pg import default_root
+from govdata.secret_files import read_or_create, write_private
+from govdata.warehouse import with_scheme
 
 ADMIN_USER = "admin"
 
@@ -21,12 +23,7 @@ def airflow_home() -> Path:
 
 def _secret(name: str) -> str:
     """A random secret generated once per installation and kept under AIRFLOW_HOME."""
-    path = airflow_home() / f".{name}"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return read_or_create(airflow_home() / f".{name}")
 
 
 def admin_password() -> str:
@@ -37,9 +34,7 @@ def admin_password() -> str:
         if ADMIN_USER in users:
             return users[ADMIN_USER]
     password = secrets.token_urlsafe(12)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({ADMIN_USER: password}))
-    path.chmod(0o600)
+    write_private(path, json.dumps({ADMIN_USER: password}))
     return password
 
 
@@ -49,7 +44,7 @@ def metadata_db_url() -> str:
     if env:
         return env
     url = config.database_url(config.load_platform().airflow_db)
-    return url.replace("postgresql://", "postgresql+psycopg2://", 1)
+    return with_scheme(url, "postgresql+psycopg2")
 
 
 def airflow_environment(api_port: int = 8080) -> dict[str, str]:
@@ -83,7 +78,7 @@ def airflow_environment(api_port: int = 8080) -> dict[str, str]:
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         # the warehouse as an Airflow connection, for hooks and Cosmos profiles
-        "AIRFLOW_CONN_GOVDATA_WAREHOUSE": warehouse.replace("postgresql://", "postgres://", 1),
+        "AIRFLOW_CONN_GOVDATA_WAREHOUSE": with_scheme(warehouse, "postgres"),
         "GOVDATA_HOME": str(root),
         "GOVDATA_DATABASE_URL": warehouse,
         "GOVDATA_LOCAL_DIR": str(config.local_dir()),

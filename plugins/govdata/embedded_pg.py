@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from govdata.secret_files import read_or_create
+
 
 def process_alive(pid: int) -> bool:
     """Whether a process runs; a zombie (killed, never reaped, as in containers) does not count."""
@@ -30,13 +32,7 @@ def read_or_create_password(path: Path) -> str:
     """The cluster superuser's password, generated once and kept beside the cluster (mode 600)."""
     import secrets
 
-    if not path.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # created 0600 rather than chmod-ed afterwards: never readable by others, not even for a moment
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(24))
-    return path.read_text().strip()
+    return read_or_create(path, lambda: secrets.token_urlsafe(24))
 
 
 class EmbeddedPgError(RuntimeError):

@@ -17,10 +17,14 @@ if TYPE_CHECKING:
 MAX_IDENTIFIER_BYTES = 63
 
 
+def with_scheme(url: str, scheme: str) -> str:
+    """The URL with another scheme (``postgresql+psycopg2``, ``postgres`` …): the one place URLs are rewritten."""
+    return f"{scheme}://{url.split('://', 1)[1]}"
+
+
 def libpq_url(url: str) -> str:
     """A SQLAlchemy URL (``postgresql+psycopg2://…``) as a libpq URL psycopg accepts."""
-    scheme, rest = url.split("://", 1)
-    return f"{scheme.split('+', 1)[0]}://{rest}"
+    return with_scheme(url, url.split("://", 1)[0].split("+", 1)[0])
 
 
 #: Drivers govdata installs, for URLs that name only the engine (SQLAlchemy's defaults may be absent).
@@ -35,8 +39,8 @@ DEFAULT_DRIVERS = {
 
 def sqlalchemy_url(url: str) -> str:
     """A URL for SQLAlchemy: a bare engine name gets the driver govdata installs (psycopg 3, PyMySQL, oracledb)."""
-    scheme, rest = url.split("://", 1)
-    return f"{DEFAULT_DRIVERS.get(scheme, scheme)}://{rest}"
+    scheme = url.split("://", 1)[0]
+    return with_scheme(url, DEFAULT_DRIVERS.get(scheme, scheme))
 
 
 def pg_options(timeouts: tuple[int, int] | None) -> str | None:
