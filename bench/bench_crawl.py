@@ -123,10 +123,9 @@ def mariadb_crawl_child(database: str) -> int:
     from psycopg import sql
 
     from govdata import warehouse
-    from govdata.config import Department
+    from govdata.config import Department, default_server
     from govdata.crawl import mysql_lines  # noqa: F401
     from govdata.crawl.run import crawl_department, ensure_meta_schema
-    from govdata.embedded_mariadb import default_server
 
     imports = time.perf_counter() - started
 
@@ -235,8 +234,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="govdata-bench-"))
     isolated_environment(work)
     from govdata import config
-    from govdata.embedded_mariadb import default_server
-    from govdata.embedded_pg import default_cluster
+    from govdata.config import default_cluster, default_server
 
     cluster = default_cluster()
     mariadb = default_server()

@@ -78,7 +78,7 @@ def build_estate(departments: int, tables: int) -> None:
     from sqlalchemy.engine import make_url
 
     from govdata import config, warehouse
-    from govdata.embedded_pg import default_cluster
+    from govdata.config import default_cluster
 
     cluster = default_cluster()
     for dept in config.load_departments().departments:
@@ -227,7 +227,7 @@ def bench_size(departments: int, tables: int, keep: bool, stages_wanted: set[str
     work = Path(tempfile.mkdtemp(prefix="govdata-estate-"))
     isolated_environment(work, GOVDATA_CONFIG_DIR=str(write_config(work / "config", departments)))
     from govdata import config
-    from govdata.embedded_pg import default_cluster
+    from govdata.config import default_cluster
 
     config.load_platform.cache_clear()
     cluster = default_cluster()

@@ -81,7 +81,7 @@ def pg():
 @pytest.fixture(scope="session")
 def mariadb():
     """The session's MariaDB server (the demo's MySQL departments), started once."""
-    from govdata.embedded_mariadb import default_server
+    from govdata.config import default_server
 
     server = default_server()
     server.start()

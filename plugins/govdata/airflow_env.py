@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 
 from govdata import config
-from govdata.embedded_pg import default_root
+from govdata.config import default_root
 from govdata.secret_files import read_or_create, write_private
 from govdata.warehouse import with_scheme
 

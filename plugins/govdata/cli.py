@@ -14,6 +14,7 @@ from govdata.errors import GovdataError, redact
 #: Modules that add subcommands: each has ``register(subparsers)`` setting ``func`` on its parser.
 COMMAND_MODULES = (
     "govdata.commands.platform",
+    "govdata.crawl.cli",
     "govdata.catalog.cli",
     "govdata.classify.cli",
 )

@@ -12,6 +12,8 @@ from urllib.parse import quote
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from govdata.embedded_mariadb import EmbeddedMariaDB
+from govdata.embedded_pg import EmbeddedPostgres, cluster_root, server_user
 from govdata.errors import ConfigError, redact
 
 UpdateCycle = Literal["实时", "每日", "每周", "每月", "每季度", "每年", "不定期"]
@@ -43,7 +45,7 @@ def config_dir() -> Path:
 
 
 def local_dir() -> Path:
-    """Ignored folder for demo data, Airflow home and, usually, the embedded PostgreSQL (embedded_pg.default_root)."""
+    """Ignored folder for demo data, Airflow home and, usually, the embedded PostgreSQL (`default_root`)."""
     env = os.environ.get("GOVDATA_LOCAL_DIR")
     return Path(env).resolve() if env else project_root() / ".local"
 
@@ -70,8 +72,6 @@ def mariadb_port() -> int:
 
 def mariadb_url() -> str:
     """The embedded MariaDB's read-only URL without a database: base for the MySQL demo departments."""
-    from govdata.embedded_mariadb import default_server
-
     return default_server().server_url()
 
 
@@ -80,8 +80,6 @@ def warehouse_url() -> str:
     env = os.environ.get("GOVDATA_DATABASE_URL")
     if env:
         return env
-    from govdata.embedded_pg import default_cluster  # the one place that knows where the cluster lives
-
     return default_cluster().url(load_platform().warehouse_db)
 
 
@@ -492,3 +490,44 @@ class CatalogConfig(_Model):
 def load_catalog_config() -> CatalogConfig:
     """config/catalog.yaml, validated."""
     return validate(CatalogConfig, _read_yaml("catalog.yaml"), "catalog.yaml")
+
+
+# The embedded servers: where they live and how to reach them, from the settings above (the server
+# classes in embedded_pg / embedded_mariadb know nothing of config).
+
+
+def checkout_pg_dir() -> Path:
+    """Where the embedded cluster would like to live: ``.local/pg`` of the checkout."""
+    return local_dir() / "pg"
+
+
+def default_root() -> Path:
+    """The one answer to "where does the embedded cluster live".
+
+    ``GOVDATA_PG_DIR`` if set; else ``GOVDATA_LOCAL_DIR/pg`` if that is set (an explicit choice, never
+    moved); else the checkout's ``.local/pg``, or a folder under /var/lib/govdata when the server user
+    cannot reach the checkout (root working in /root or a 0700 folder).
+    """
+    env = os.environ.get("GOVDATA_PG_DIR")
+    if env:
+        return Path(env).resolve()
+    if os.environ.get("GOVDATA_LOCAL_DIR"):
+        return checkout_pg_dir()
+    return cluster_root(checkout_pg_dir(), project_root().name, server_user())
+
+
+def location_note(root: Path) -> str:
+    """Why the default cluster is not in the checkout's .local/pg (empty when it is, or when configured)."""
+    if os.environ.get("GOVDATA_PG_DIR") or Path(root) == checkout_pg_dir().resolve():
+        return ""
+    return f"outside the checkout: user {server_user()!r} cannot reach {checkout_pg_dir().parent}"
+
+
+def default_cluster() -> EmbeddedPostgres:
+    """The cluster `make run`, `make up` and the CLI use (``default_root``, port and user from config)."""
+    return EmbeddedPostgres(root=default_root(), port=pg_port(), superuser=load_platform().embedded_pg.user)
+
+
+def default_server() -> EmbeddedMariaDB:
+    """The server `make run` uses, under .local/mariadb."""
+    return EmbeddedMariaDB(root=local_dir() / "mariadb", port=mariadb_port())

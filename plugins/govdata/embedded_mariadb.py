@@ -179,10 +179,3 @@ class EmbeddedMariaDB:
         """Stop and delete the server (tests and the bench use throwaway servers)."""
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-def default_server() -> EmbeddedMariaDB:
-    """The server `make run` uses, under .local/mariadb."""
-    from govdata import config
-
-    return EmbeddedMariaDB(root=config.local_dir() / "mariadb", port=config.mariadb_port())

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from govdata import config, warehouse
 from govdata.embedded_pg import process_alive
-from govdata.errors import CommandError, GovdataError, redact
+from govdata.errors import CommandError, redact
 
 #: The pipelines `govdata run` runs, in data-flow order; later stages append themselves here.
 MAIN_JOB_DAGS = ("crawl_departments", "classify_fields", "build_catalog")
@@ -35,7 +35,8 @@ def _say(message: str) -> None:
 
 def start_database() -> None:
     """Start the embedded cluster (unless an external one is configured) and create our databases."""
-    from govdata.embedded_pg import EmbeddedPgError, default_cluster, location_note
+    from govdata.config import default_cluster, location_note
+    from govdata.embedded_pg import EmbeddedPgError
 
     platform = config.load_platform()
     if not _embedded():
@@ -60,7 +61,8 @@ def _embedded_mariadb() -> bool:
 
 def start_mariadb() -> None:
     """Start the embedded MariaDB the MySQL demo departments run on (unless GOVDATA_MARIADB_URL points elsewhere)."""
-    from govdata.embedded_mariadb import EmbeddedMariaDBError, default_server
+    from govdata.config import default_server
+    from govdata.embedded_mariadb import EmbeddedMariaDBError
 
     if not _embedded_mariadb():
         _say(f"• MariaDB: external ({redact(os.environ['GOVDATA_MARIADB_URL'])})")
@@ -219,7 +221,7 @@ def prepare_dbt() -> None:
 
 def cmd_pg(args: argparse.Namespace) -> int:
     """`govdata pg start|stop|status|url`."""
-    from govdata.embedded_pg import default_cluster
+    from govdata.config import default_cluster
 
     cluster = default_cluster()
     if args.action == "start":
@@ -240,31 +242,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     start_database()
     build_demo_if_needed(rebuild=True, scale=args.scale)
     return 0
-
-
-def cmd_crawl(args: argparse.Namespace) -> int:
-    """`govdata crawl [--department CODE]`: crawl outside Airflow (for staff checking one department)."""
-    from govdata.crawl.report import format_summary, run_summary
-    from govdata.crawl.run import crawl_department
-
-    config.load_platform()  # a broken govdata.yaml is everyone's problem: say so once, before any crawl
-    departments = config.load_departments()
-    chosen = [departments.get(args.department)] if args.department else departments.departments
-    # unique even for two crawls started in the same second; a retry never reuses a CLI run id
-    run_id = f"cli__{datetime.now(tz=ZoneInfo('Asia/Shanghai')).isoformat(timespec='seconds')}__{os.getpid()}"
-    failed = 0
-    for dept in chosen:
-        try:
-            crawl_department(dept, run_id=run_id, accept_drop=args.accept_drop or ())
-        except GovdataError as exc:
-            failed += 1  # one department's trouble never stops the others
-            print(f"error: {redact(str(exc))}", file=sys.stderr)
-        except Exception as exc:  # e.g. the warehouse connection lost: recorded on the run, the others go on
-            failed += 1
-            print(f"error: {dept.label}: {type(exc).__name__}: {redact(str(exc)).splitlines()[0]}", file=sys.stderr)
-    for line in format_summary(run_summary(run_id)):
-        _say(line)
-    return 1 if failed else 0
 
 
 def _today_midnight() -> datetime:
@@ -388,8 +365,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def cmd_stop(args: argparse.Namespace) -> int:
     """Stop the Airflow components started by `up`, then the embedded PostgreSQL and MariaDB."""
-    from govdata.embedded_mariadb import default_server
-    from govdata.embedded_pg import default_cluster
+    from govdata.config import default_cluster, default_server
 
     for component, pid in _running_components().items():
         try:
@@ -413,7 +389,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 def cmd_clean(args: argparse.Namespace) -> int:
     """Stop everything, then delete the embedded cluster wherever it lives (`make clean` removes .local)."""
-    from govdata.embedded_pg import default_cluster
+    from govdata.config import default_cluster
 
     cmd_stop(args)
     if _embedded():
@@ -438,14 +414,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("demo", help="(re)build the demo departmental systems")
     p.add_argument("--scale", type=float, default=1.0, help="multiply row counts (1 ≈ 200k rows)")
     p.set_defaults(func=cmd_demo)
-
-    p = subparsers.add_parser("crawl", help="crawl departments now, outside Airflow")
-    p.add_argument("--department", help="department code (default: all)")
-    p.add_argument(
-        "--accept-drop", action="append", metavar="TABLE",
-        help="take this table's new copy even with far fewer rows than the last (repeat; '*' = all)",
-    )  # fmt: skip
-    p.set_defaults(func=cmd_crawl)
 
     p = subparsers.add_parser("run", help="the main job: every pipeline through Airflow on the embedded default")
     p.add_argument("--no-demo", dest="demo", action="store_false", help="do not load the demo departments")

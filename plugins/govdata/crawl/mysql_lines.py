@@ -27,7 +27,7 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from govdata.crawl.sources import BATCH_ROWS, Copied, ValueNotCopyable, watermark_value
+from govdata.crawl.copy_values import BATCH_ROWS, Copied, ValueNotCopyable, watermark_value
 
 if TYPE_CHECKING:
     from govdata.crawl.harvest import HarvestedTable

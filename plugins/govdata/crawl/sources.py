@@ -30,11 +30,11 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from govdata import warehouse
+from govdata.crawl.copy_values import BATCH_ROWS, Copied, ValueNotCopyable, watermark_value
 from govdata.warehouse import column_list, qualified, stream_copy
 
 if TYPE_CHECKING:
@@ -43,31 +43,11 @@ if TYPE_CHECKING:
 
     from govdata.crawl.harvest import HarvestedTable
 
-#: Rows fetched from the server-side cursor and sent as one COPY buffer.
-BATCH_ROWS = 5000
-
 NULL = "\\N"
 #: characters COPY text format must escape, plus NUL, which PostgreSQL text cannot hold
 _SPECIAL = re.compile(r"[\\\t\n\r\x00]")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": None})
 _ZERO_DATE = "0000-00-00"
-
-
-@dataclass
-class Copied:
-    """Rows a copy wrote, and the values it had to convert: (column, kind) → count."""
-
-    rows: int
-    conversions: Counter[tuple[str, str]] = field(default_factory=Counter)
-
-
-class ValueNotCopyable(ValueError):
-    """A source value that the snapshot column cannot hold; names the column (and the row's key)."""
-
-    def __init__(self, column: str, message: str) -> None:
-        """Remember the column, so the crawl error records it."""
-        super().__init__(message)
-        self.column_name = column
 
 
 class Source(Protocol):
@@ -292,18 +272,6 @@ class SqlSource:
     def close(self) -> None:
         """Dispose of the engine's pool."""
         self.engine.dispose()
-
-
-def watermark_value(text: str, raw_type: str | None) -> Any:
-    """The watermark (text from the warehouse) as a Python value of the update column's type."""
-    kind = (raw_type or "text").split("(")[0].strip()
-    if kind.startswith("timestamp"):
-        return dt.datetime.fromisoformat(text)
-    if kind == "date":
-        return dt.date.fromisoformat(text)
-    if kind in ("smallint", "integer", "bigint"):
-        return int(text)
-    return text
 
 
 def copy_text(

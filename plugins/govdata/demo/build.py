@@ -49,7 +49,7 @@ def _loader(data: DepartmentData, server_url: str, demo_dir: Path, mariadb_url: 
 
 
 def _embedded_mariadb_admin_url() -> str:
-    from govdata.embedded_mariadb import default_server
+    from govdata.config import default_server
 
     return default_server().server_url(user="govdata")
 
