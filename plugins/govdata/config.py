@@ -6,7 +6,7 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, get_args
 from urllib.parse import quote
 
 import yaml
@@ -17,17 +17,6 @@ from govdata.embedded_pg import EmbeddedPostgres, cluster_root, server_user
 from govdata.errors import ConfigError, redact
 
 UpdateCycle = Literal["实时", "每日", "每周", "每月", "每季度", "每年", "不定期"]
-
-#: Days after which a table with the given update cycle counts as stale.
-CYCLE_DAYS: dict[str, int | None] = {
-    "实时": 1,
-    "每日": 1,
-    "每周": 7,
-    "每月": 31,
-    "每季度": 92,
-    "每年": 366,
-    "不定期": None,
-}
 
 
 def project_root() -> Path:
@@ -471,6 +460,15 @@ class CatalogConfig(_Model):
     overrides: list[CatalogOverride] = []
     column_dictionary: dict[str, str] = {}
     data_items: list[DataItem] = []
+    #: 更新周期 → days after which a table counts as stale (None: never, e.g. 不定期); every cycle listed.
+    update_cycles: dict[UpdateCycle, int | None]
+
+    @model_validator(mode="after")
+    def _cycles_complete(self) -> CatalogConfig:
+        missing = [c for c in get_args(UpdateCycle) if c not in self.update_cycles]
+        if missing:
+            raise ValueError(f"config/catalog.yaml update_cycles must give every cycle; missing {missing}")
+        return self
 
     @model_validator(mode="after")
     def _classes_exist(self) -> CatalogConfig:

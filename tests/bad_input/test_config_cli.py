@@ -176,12 +176,12 @@ def test_cli_arguments(argv, says, tmp_path, capsys):
 
 
 def test_unexpected_errors_are_one_line_with_the_traceback_in_the_debug_log(monkeypatch, capsys, tmp_path):
-    from govdata.commands import platform
+    from govdata.crawl import cli as crawl_cli
 
     def boom(args):
         raise RuntimeError(f"connection to postgresql://reader:{SECRET}@10.0.0.9/db lost\nsecond line")
 
-    monkeypatch.setattr(platform, "cmd_crawl", boom)
+    monkeypatch.setattr(crawl_cli, "cmd_crawl", boom)
     monkeypatch.setenv("GOVDATA_LOCAL_DIR", str(tmp_path))
     line = _one_line_error(capsys, ["crawl"])
     assert "RuntimeError: connection to postgresql://reader:***@10.0.0.9/db lost" in line

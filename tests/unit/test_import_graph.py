@@ -14,7 +14,7 @@ def _module_name(path: Path) -> str:
 
 
 def _imports(path: Path, modules: set[str]) -> set[str]:
-    """govdata modules a file imports anywhere (an ``if TYPE_CHECKING`` import counts too: it is a circle in waiting)."""
+    """The govdata modules a file imports anywhere (under ``if TYPE_CHECKING`` too: a circle in waiting)."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):

@@ -103,6 +103,12 @@ create table catalog_config.data_item (
     allow_roles boolean not null
 );
 
+drop table if exists catalog_config.update_cycle cascade;
+create table catalog_config.update_cycle (
+    update_cycle text primary key,
+    stale_after_days integer
+);
+
 drop table if exists catalog_config.settings cascade;
 create table catalog_config.settings (
     name text primary key,

@@ -27,7 +27,7 @@ SCHEMA_SQL = Path(__file__).with_name("config_schema.sql")
 #: The tables of catalog_config (their columns are defined once, in config_schema.sql).
 TABLES = (
     "department", "table_spec", "duty_item", "class", "rule_keyword", "department_default", "policy", "override",
-    "column_dictionary", "data_item", "settings",
+    "column_dictionary", "data_item", "update_cycle", "settings",
 )  # fmt: skip
 
 
@@ -60,6 +60,7 @@ def config_rows() -> dict[str, list[tuple]]:
     ]  # fmt: skip
     rows["column_dictionary"] = sorted(catalog.column_dictionary.items())
     rows["data_item"] = [(d.item, n, d.key_type, d.key, d.roles) for d in catalog.data_items for n in d.names]
+    rows["update_cycle"] = list(catalog.update_cycles.items())
     digest = hashlib.sha256(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
     rows["settings"] = [("fallback_class", catalog.fallback_class), ("config_hash", digest[:12])]
     return rows

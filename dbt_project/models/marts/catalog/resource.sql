@@ -23,6 +23,10 @@ policies as (
     select * from {{ ref('stg_catalog_config__policies') }}
 ),
 
+cycles as (
+    select * from {{ ref('stg_catalog_config__update_cycles') }}
+),
+
 related as (
     select
         department_code,
@@ -130,7 +134,7 @@ select
     open_condition,
     coalesce(declared_update_cycle, '不定期') as update_cycle,
     published_on,
-    coalesce(related_resource_codes, '{}'::text []) as related_resource_codes,
+    coalesce(related_resource_codes, '{}'::text[]) as related_resource_codes,
     row_count,
     last_updated_at,
     coalesce(grade, '待分级') as grade,
@@ -158,15 +162,9 @@ select
     ], null) as fields_to_complete,
     case
         when declared_update_cycle is null or declared_update_cycle = '不定期' or last_updated_at is null then null
-        else last_updated_at < latest_crawl_at - (
-            case declared_update_cycle
-                when '实时' then interval '1 day'
-                when '每日' then interval '1 day'
-                when '每周' then interval '7 days'
-                when '每月' then interval '31 days'
-                when '每季度' then interval '92 days'
-                when '每年' then interval '366 days'
-            end
-        )
+        else last_updated_at < latest_crawl_at - make_interval(days => (
+            select cycles.stale_after_days from cycles
+            where cycles.update_cycle = final.declared_update_cycle
+        ))
     end as is_stale
 from final

@@ -17,7 +17,8 @@ candidates as (
 ),
 
 new_resources as (
-    select * from candidates as c
+    -- c is used by the incremental filter only
+    select * from candidates as c  -- noqa: AL05
     {% if is_incremental() %}
         where not exists (
             select 1 from {{ this }} as r

@@ -1,0 +1,1 @@
+select * from {{ source('catalog_config', 'update_cycle') }}
