@@ -47,8 +47,8 @@ bench-estate: $(STAMP)  ## estate: first crawl, unchanged and 1%-changed re-craw
 	$(BIN)/python bench/bench_estate.py --check \
 		--sizes $$(( $${DEPTS:-20} / 2 ))x$${TABLES:-500},$${DEPTS:-20}x$${TABLES:-500}
 
-bench-classify: $(STAMP)  ## classification precision/recall and columns/s vs plain Presidio
-	$(BIN)/python bench/bench_classify.py
+bench-classify: $(STAMP)  ## classification precision/recall and columns/s vs plain Presidio; goals checked
+	$(BIN)/python bench/bench_classify.py --check
 
 clean:  ## stop everything, delete the embedded cluster (wherever it lives) and .local
 	$(BIN)/govdata clean || true
