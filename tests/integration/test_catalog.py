@@ -318,3 +318,22 @@ def test_a_failed_copy_keeps_describing_the_snapshot_and_a_department_leaving_wi
     ).fetchone()[0]
     assert orphans == 0, "items of withdrawn resources are withdrawn with them"
     assert {k: v["status"] for k, v in after.items() if k[0] != "leaver"} == before, "the others are untouched"
+
+
+def test_dbt_unit_tests_of_the_matching_rules_pass(catalog_built):
+    """The dbt `unit_tests:` (synonym matching, role pairing) run against the built warehouse's relations."""
+    import subprocess
+
+    from govdata.catalog.dbt import dbt_environment, dbt_executable, dbt_project_dir
+
+    proc = subprocess.run(
+        [dbt_executable(), "--no-use-colors", "test", "--profiles-dir", ".", "--select", "test_type:unit"],
+        cwd=dbt_project_dir(), capture_output=True, text=True, env=dbt_environment(),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    for name in (
+        "data_item_synonyms_longest_name_wins_and_roles",
+        "shared_key_pairs_by_role_else_only_key_never_a_guess",
+    ):
+        assert name in proc.stdout
+    assert "PASS=2 " in proc.stdout and "ERROR=0" in proc.stdout
