@@ -144,6 +144,7 @@ def crawled(demo, airflow_db):
     """The demo departments crawled once through the crawl DAG (``dag.test``); returns the DagRun."""
     from datetime import datetime
 
-    dag = load_dag("crawl_departments")
+    from govdata.commands.run_dag import run_for_day
+
     day = datetime.fromisoformat(CRAWL_DATE)
-    return dag.test(logical_date=day, run_after=day)
+    return run_for_day(load_dag("crawl_departments"), day)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 import yaml
 from psycopg import sql
 
 from tests.conftest import load_dag
+
+#: Before any fixture ran: the crawl fixture's run really started after this.
+COLLECTED_AT = datetime.now(tz=UTC)
 
 pytestmark = pytest.mark.integration
 
@@ -282,3 +285,19 @@ def test_unreachable_department_fails_alone_after_retries(crawled, demo, warehou
         "select error_message from meta.crawl_run where department_code = 'down' and run_id = %s", (run.run_id,)
     ).fetchone()[0]
     assert "停机测试局 (down)" in message and "cannot reach" in message
+
+
+def test_the_run_records_its_real_start_so_the_ui_shows_real_durations(crawled):
+    """dag.test would start the run at its logical date (midnight): the UI showed hours for seconds."""
+    from datetime import timedelta
+
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        run = session.scalar(select(DagRun).where(DagRun.run_id == crawled.run_id))
+    assert run.run_id == "manual__2026-11-01T00:00:00+08:00"  # still one run per day, replaced on re-run
+    assert run.start_date >= COLLECTED_AT, (run.start_date, COLLECTED_AT)  # the run came after collection
+    assert run.start_date > run.logical_date + timedelta(days=1)
+    assert run.end_date - run.start_date < timedelta(minutes=15)

@@ -12,8 +12,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 
 def run_dag(dag_id: str, logical_date: datetime) -> str:
@@ -28,9 +30,41 @@ def run_dag(dag_id: str, logical_date: datetime) -> str:
     dag = bag.get_dag(dag_id)
     if dag is None:
         raise SystemExit(f"no DAG named {dag_id!r} in {sorted(bag.dag_ids)}")
-    # run_after = logical date gives a stable run id, so running the same day again replaces that run
-    run = dag.test(logical_date=logical_date, run_after=logical_date)
-    return str(run.state)
+    return str(run_for_day(dag, logical_date).state)
+
+
+def run_for_day(dag: Any, logical_date: datetime) -> Any:
+    """``dag.test`` for the logical date, with the run's real start time; returns the DagRun.
+
+    run_after = logical date gives a stable run id (``manual__<date>``), so running the same day
+    again replaces that run.
+    """
+    with real_run_start():
+        return dag.test(logical_date=logical_date, run_after=logical_date)
+
+
+@contextmanager
+def real_run_start() -> Iterator[None]:
+    """Make ``dag.test`` record when its run really started.
+
+    Airflow 3.3's dag.test creates its run with start_date = logical date (midnight for `govdata
+    run`), so the UI showed 2 h 51 min for a crawl of 37 s. dag.test imports the helper that
+    creates the run at call time, so replacing it for the call is enough.
+    """
+    from airflow.models import dagrun
+    from airflow.utils import timezone
+
+    original = dagrun.get_or_create_dagrun
+
+    def create_started_now(**kwargs: Any) -> Any:
+        kwargs["start_date"] = timezone.utcnow()
+        return original(**kwargs)
+
+    dagrun.get_or_create_dagrun = create_started_now
+    try:
+        yield
+    finally:
+        dagrun.get_or_create_dagrun = original
 
 
 def fail_unfinished(dag_id: str, logical_date: datetime) -> int:
