@@ -198,7 +198,7 @@ def ensure_schema(conn: psycopg.Connection, stage: str, ddl_path: Path) -> bool:
     """Install a stage's ``schema.sql`` (idempotent DDL) unless this version is already installed.
 
     The one way every stage bootstraps its tables. The version is the DDL's hash, recorded in
-    ``public.govdata_schema`` (stage, version, installed_at); the DDL runs only when it changed,
+    ``govdata.schema_version`` (stage, version, installed_at); the DDL runs only when it changed,
     serialised across parallel tasks by an advisory lock, in one transaction. Re-running DDL that
     has not changed would take locks that make one department's task wait for another's open
     transaction. Returns whether the DDL ran.
@@ -209,15 +209,16 @@ def ensure_schema(conn: psycopg.Connection, stage: str, ddl_path: Path) -> bool:
         if _installed_version(conn, stage) == version:
             return False
         conn.execute("select pg_advisory_xact_lock(hashtext('govdata.schema'), hashtext(%s))", (stage,))
+        conn.execute("create schema if not exists govdata")
         conn.execute(
-            "create table if not exists public.govdata_schema ("
+            "create table if not exists govdata.schema_version ("
             " stage text primary key, version text not null, installed_at timestamptz not null default now())"
         )
         if _installed_version(conn, stage) == version:
             return False  # another task installed it while we waited
         conn.execute(ddl)
         conn.execute(
-            "insert into public.govdata_schema (stage, version) values (%s, %s)"
+            "insert into govdata.schema_version (stage, version) values (%s, %s)"
             " on conflict (stage) do update set version = excluded.version, installed_at = now()",
             (stage, version),
         )
@@ -225,7 +226,7 @@ def ensure_schema(conn: psycopg.Connection, stage: str, ddl_path: Path) -> bool:
 
 
 def _installed_version(conn: psycopg.Connection, stage: str) -> str | None:
-    if conn.execute("select to_regclass('public.govdata_schema')").fetchone()[0] is None:
+    if conn.execute("select to_regclass('govdata.schema_version')").fetchone()[0] is None:
         return None
-    row = conn.execute("select version from public.govdata_schema where stage = %s", (stage,)).fetchone()
+    row = conn.execute("select version from govdata.schema_version where stage = %s", (stage,)).fetchone()
     return row[0] if row else None

@@ -274,7 +274,7 @@ def test_meta_schema_upgrades_an_old_database_once(warehouse_conn):
         alter table meta.harvested_table add constraint harvested_table_snapshot_mode_check
             check (snapshot_mode in ('full', 'incremental', 'failed')) not valid;  -- rows of other tests
         alter table meta.snapshot_state drop column fingerprint, drop column update_column;
-        delete from public.govdata_schema where stage = 'meta';  -- a database from before versions were kept
+        delete from govdata.schema_version where stage = 'meta';  -- a database from before versions were kept
         """
     )
     assert ensure_meta_schema(warehouse_conn) is True
