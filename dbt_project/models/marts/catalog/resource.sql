@@ -134,7 +134,7 @@ select
     open_condition,
     coalesce(declared_update_cycle, '不定期') as update_cycle,
     published_on,
-    coalesce(related_resource_codes, '{}'::text[]) as related_resource_codes,
+    coalesce(related_resource_codes, '{}') as related_resource_codes,
     row_count,
     last_updated_at,
     coalesce(grade, '待分级') as grade,
