@@ -75,7 +75,11 @@ def build_catalog():
                 conn_id="govdata_warehouse", profile_args={"schema": "catalog"}
             ),
         ),
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_ALL),
+        # emit_datasets off: Cosmos would publish one asset per model under the warehouse's internal
+        # address; the only asset staff and later stages use is CATALOG, on report_catalog.
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_ALL, emit_datasets=False
+        ),
         execution_config=ExecutionConfig(
             dbt_executable_path=str(Path(sys.executable).with_name("dbt")),
             invocation_mode=InvocationMode.DBT_RUNNER,

@@ -337,3 +337,17 @@ def test_dbt_unit_tests_of_the_matching_rules_pass(catalog_built):
     ):
         assert name in proc.stdout
     assert "PASS=2 " in proc.stdout and "ERROR=0" in proc.stdout
+
+
+def test_the_catalog_run_emits_only_the_catalog_asset_not_one_per_dbt_model(catalog_built):
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        emitted = {
+            uri
+            for (uri,) in session.query(AssetModel.uri)
+            .join(AssetEvent, AssetEvent.asset_id == AssetModel.id)
+            .filter(AssetEvent.source_dag_id == "build_catalog", AssetEvent.source_run_id == catalog_built.run_id)
+        }
+    assert emitted == {"x-govdata://warehouse/catalog"}, emitted

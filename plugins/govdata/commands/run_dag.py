@@ -52,7 +52,7 @@ def real_run_start() -> Iterator[None]:
     creates the run at call time, so replacing it for the call is enough.
     """
     from airflow.models import dagrun
-    from airflow.utils import timezone
+    from airflow.sdk import timezone
 
     original = dagrun.get_or_create_dagrun
 
@@ -75,7 +75,7 @@ def fail_unfinished(dag_id: str, logical_date: datetime) -> int:
     """
     from airflow.models.dagrun import DagRun
     from airflow.models.taskinstance import TaskInstance
-    from airflow.utils import timezone
+    from airflow.sdk import timezone
     from airflow.utils.session import create_session
     from airflow.utils.state import DagRunState, State, TaskInstanceState
     from sqlalchemy import select
