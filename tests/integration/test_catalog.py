@@ -343,6 +343,8 @@ def test_the_catalog_run_emits_only_the_catalog_asset_not_one_per_dbt_model(cata
     from airflow.models.asset import AssetEvent, AssetModel
     from airflow.utils.session import create_session
 
+    from govdata.dag_support import CATALOG_URI
+
     with create_session() as session:
         emitted = {
             uri
@@ -350,4 +352,4 @@ def test_the_catalog_run_emits_only_the_catalog_asset_not_one_per_dbt_model(cata
             .join(AssetEvent, AssetEvent.asset_id == AssetModel.id)
             .filter(AssetEvent.source_dag_id == "build_catalog", AssetEvent.source_run_id == catalog_built.run_id)
         }
-    assert emitted == {"x-govdata://warehouse/catalog"}, emitted
+    assert emitted == {CATALOG_URI}, emitted
