@@ -6,11 +6,11 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, TypeVar, get_args
+from typing import Annotated, Literal, TypeVar, get_args
 from urllib.parse import quote
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from govdata.embedded_mariadb import EmbeddedMariaDB
 from govdata.embedded_pg import EmbeddedPostgres, cluster_root, server_user
@@ -444,6 +444,14 @@ class DataItem(_Model):
     key: str | None = None
     #: whether a name with a role prefix (户主姓名, 母亲身份证号) also stands for the item
     roles: bool = False
+    #: what the item's values are, for masking (an entity of config/masking.yaml); a key item's is its
+    #: key_type; an item without one is masked by the policy's fallback (fail closed)
+    entity: str | None = None
+
+    @property
+    def mask_entity(self) -> str | None:
+        """The entity whose masking rule applies to this item's values."""
+        return self.entity or self.key_type
 
 
 class CatalogConfig(_Model):
@@ -488,6 +496,143 @@ class CatalogConfig(_Model):
 def load_catalog_config() -> CatalogConfig:
     """config/catalog.yaml, validated."""
     return validate(CatalogConfig, _read_yaml("catalog.yaml"), "catalog.yaml")
+
+
+class KeepRule(_Model):
+    """Publish the value as it is: only for public data (a company's 统一社会信用代码)."""
+
+    method: Literal["keep"]
+
+
+class RedactRule(_Model):
+    """Every character starred; ``first: 1`` keeps the first one."""
+
+    method: Literal["redact"]
+    first: int = Field(default=0, ge=0, le=1)
+
+
+class KeepEndsRule(_Model):
+    """The first and last characters of an identifier kept, the rest starred (138****5678)."""
+
+    method: Literal["keep_ends"]
+    first: int = Field(ge=0, le=8)
+    last: int = Field(ge=0, le=8)
+
+
+class ResidentIdRule(_Model):
+    """居民身份证号: region code (first 6), birth year and the last characters, each kept or starred."""
+
+    method: Literal["resident_id"]
+    region: bool = True
+    birth_year: bool = False
+    last: int = Field(default=4, ge=0, le=4)
+
+
+class PersonNameRule(_Model):
+    """姓名: the surname kept (compound surnames whole), the given name starred (张*, 欧阳**)."""
+
+    method: Literal["person_name"]
+
+
+class AddressRule(_Model):
+    """地址: cut after the division ``level`` (区/县 by default), one level higher when nothing else is cut."""
+
+    method: Literal["address"]
+    level: Literal["province", "prefecture", "district"] = "district"
+    #: appended to a cut address, so staff see it was cut ("" for published values)
+    marker: str = Field(default="", pattern=r"^[*…]{0,3}$")
+
+
+class BirthDateRule(_Model):
+    """出生日期: the year kept; ``masked`` stars the rest in place (1990-**-**), ``year`` gives the year alone."""
+
+    method: Literal["birth_date"]
+    output: Literal["masked", "year"] = "masked"
+
+
+class EmailRule(_Model):
+    """Email: the first character of the mailbox, and the domain unless ``domain: false``."""
+
+    method: Literal["email"]
+    domain: bool = True
+
+
+class IpRule(_Model):
+    """IP address: the first ``keep`` groups (the network), the rest starred."""
+
+    method: Literal["ip"]
+    keep: int = Field(default=2, ge=0, le=3)
+
+
+class OrganizationRule(_Model):
+    """Organisation names: the leading place and the legal form kept, the trade name starred."""
+
+    method: Literal["organization"]
+
+
+MaskRule = Annotated[
+    KeepRule
+    | RedactRule
+    | KeepEndsRule
+    | ResidentIdRule
+    | PersonNameRule
+    | AddressRule
+    | BirthDateRule
+    | EmailRule
+    | IpRule
+    | OrganizationRule,
+    Field(discriminator="method"),
+]
+EntityName = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$")]
+
+
+class MaskPolicy(_Model):
+    """One named masking policy: a rule per entity, and the rule for every entity it does not name."""
+
+    description: str = ""
+    #: values masked by a strict policy are shown to staff (evidence, conflict examples): nothing is kept raw
+    strict: bool = False
+    entities: dict[EntityName, MaskRule]
+    #: an entity the policy does not name is masked like this (fail closed: never passed through)
+    fallback: RedactRule = RedactRule(method="redact")
+
+    @model_validator(mode="after")
+    def _strict_keeps_nothing(self) -> MaskPolicy:
+        kept = sorted(e for e, rule in self.entities.items() if rule.method == "keep")
+        if self.strict and kept:
+            raise ValueError(f"a strict policy masks every entity; method keep is not allowed for {kept}")
+        return self
+
+
+#: The policies the code asks for by name.
+EVIDENCE_POLICY = "evidence"
+PUBLICATION_POLICY = "publication"
+
+
+class MaskingConfig(_Model):
+    """config/masking.yaml."""
+
+    policies: dict[str, MaskPolicy]
+
+    @model_validator(mode="after")
+    def _required_policies(self) -> MaskingConfig:
+        missing = [p for p in (EVIDENCE_POLICY, PUBLICATION_POLICY) if p not in self.policies]
+        if missing:
+            raise ValueError(f"policies {missing} are required")
+        if not self.policies[EVIDENCE_POLICY].strict:
+            raise ValueError(f"policy {EVIDENCE_POLICY} is shown to staff and must be strict: true")
+        return self
+
+    def policy(self, name: str) -> MaskPolicy:
+        """The policy of this name, or a ConfigError naming the known ones."""
+        if name not in self.policies:
+            raise ConfigError(f"unknown masking policy {name!r} (config/masking.yaml has: {', '.join(self.policies)})")
+        return self.policies[name]
+
+
+def load_masking_config() -> MaskingConfig:
+    """config/masking.yaml, validated (read fresh: staff edit it between runs)."""
+    return validate(MaskingConfig, _read_yaml("masking.yaml"), "masking.yaml")
 
 
 # The embedded servers: where they live and how to reach them, from the settings above (the server

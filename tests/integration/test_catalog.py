@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from govdata import config, warehouse
-from govdata.privacy import pseudonym
+from govdata.mask.pseudonyms import pseudonym
 from tests.conftest import load_dag
 
 pytestmark = pytest.mark.integration

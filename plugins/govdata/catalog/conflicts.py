@@ -4,7 +4,9 @@ For every shared data item with an authoritative source (catalog.responsibility)
 table holding the same item paired with the same key (catalog_intermediate.int_shared_key_pairs),
 one query inside PostgreSQL joins the copy to the source on the normalised key and keeps the rows
 whose values differ. Only those few rows reach Python, where keys and values are pseudonymised and
-masked before they are written to catalog.source_conflict: no personal data leaves raw schemas.
+masked before they are written to catalog.source_conflict: no personal data leaves raw schemas. Keys are
+masked as their key type, values as their data item's entity (config/catalog.yaml data_items), both by
+the strict evidence policy of config/masking.yaml.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from govdata import warehouse
-from govdata.privacy import NORMALIZE_KEY_SQL, mask_identifier, mask_text, pseudonym
+from govdata import config, warehouse
+from govdata.classify.normalize import NORMALIZE_KEY_SQL
+from govdata.mask.pseudonyms import pseudonym
+from govdata.mask.values import mask_value
 
 if TYPE_CHECKING:
     import psycopg
@@ -135,6 +139,9 @@ def _compare_sql(c: Comparison) -> psycopg.sql.Composed:
 def detect_source_conflicts(wh: psycopg.Connection) -> dict:
     """Rebuild catalog.source_conflict and its summary in one transaction; returns counts."""
     pairs = comparisons(wh)
+    policy = config.load_masking_config().policy(config.EVIDENCE_POLICY)
+    # an item without an entity ("") is masked by the policy's fallback: starred whole
+    entities = {d.item: d.mask_entity or "" for d in config.load_catalog_config().data_items}
     conflict_rows: list[tuple] = []
     summary_rows: dict[tuple, list] = {}
     for c in pairs:
@@ -142,17 +149,20 @@ def detect_source_conflicts(wh: psycopg.Connection) -> dict:
         compared = result[0][0] if result else 0
         found = [r for r in result if r[1] is not None]
         key = (c.source.department_code, c.copy.department_code, c.copy.source_name, c.data_item)
-        examples = []
+        examples: list[dict[str, str | None]] = []
+        entity = entities.get(c.data_item, "")
         for _, k, copy_value, source_value in found:
-            masker = mask_identifier if c.data_item in ("出生日期",) else mask_text
+            key_masked = mask_value(c.key_type, k, policy)
+            source_masked = mask_value(entity, source_value, policy)
+            copy_masked = mask_value(entity, copy_value, policy)
             conflict_rows.append(
-                (c.key_type, c.key_item, pseudonym(k), mask_identifier(k), c.data_item,
+                (c.key_type, c.key_item, pseudonym(k), key_masked, c.data_item,
                  c.source.department_code, c.source.resource_code, c.source.source_name, c.source.attribute_column,
-                 masker(source_value), c.copy.department_code, c.copy.resource_code, c.copy.source_name,
-                 c.copy.attribute_column, masker(copy_value))
+                 source_masked, c.copy.department_code, c.copy.resource_code, c.copy.source_name,
+                 c.copy.attribute_column, copy_masked)
             )  # fmt: skip
             if len(examples) < EXAMPLES_PER_PAIR:
-                examples.append({"key": mask_identifier(k), "source": masker(source_value), "copy": masker(copy_value)})
+                examples.append({"key": key_masked, "source": source_masked, "copy": copy_masked})
         previous = summary_rows.get(key)
         total_compared = compared + (previous[0] if previous else 0)
         total_found = len(found) + (previous[1] if previous else 0)

@@ -18,9 +18,10 @@ from typing import Any
 
 import regex
 
+from govdata import config
 from govdata.classify.addresses import parse_address
 from govdata.classify.containers import array_elements, container_kind, values_by_key
-from govdata.classify.evidence import mask_spans, mask_value, pick_examples
+from govdata.classify.evidence import masked_examples
 from govdata.classify.headers import HeaderHit, is_placeholder_name, match_terms
 from govdata.classify.names import (
     is_name_shape,
@@ -42,6 +43,7 @@ from govdata.classify.rules import (
     recognizer_version,
 )
 from govdata.classify.validators import VALIDATORS
+from govdata.mask.text import mask_spans
 
 NONE = "NONE"
 FREE_TEXT = "FREE_TEXT_WITH_PII"
@@ -172,9 +174,12 @@ class ColumnClassifier:
         rules: ClassificationRules,
         registry_path: Path | None = None,
         version: str = "",
+        masking: config.MaskPolicy | None = None,
     ) -> None:
         self.registry = registry
         self.rules = rules
+        # evidence is shown to staff: its examples are masked by the strict policy of config/masking.yaml
+        self.masking = masking or config.load_masking_config().policy(config.EVIDENCE_POLICY)
         self.registry_path = registry_path
         self.version = version
         self.matchers: list[_Matcher] = []
@@ -416,7 +421,7 @@ class ColumnClassifier:
         evidence["matched"] = st.assigned
         evidence["share"] = round(share, 3)
         evidence["validation"] = self._validation_text(entity)
-        evidence["examples"] = pick_examples([mask_value(entity, v) for v in st.examples])
+        evidence["examples"] = masked_examples(entity, st.examples, self.masking)
         others = {e: s.assigned for e, s in stats.items() if e != entity and s.assigned}
         if others:
             evidence["also_found"] = others
