@@ -595,12 +595,19 @@ class MaskPolicy(_Model):
     entities: dict[EntityName, MaskRule]
     #: an entity the policy does not name is masked like this (fail closed: never passed through)
     fallback: RedactRule = RedactRule(method="redact")
+    #: free text: ``replace_spans`` masks what the recognizers found and keeps the rest as written;
+    #: ``detected_only`` keeps only the masked findings (what they missed is never shown)
+    free_text: Literal["replace_spans", "detected_only"] = "detected_only"
 
     @model_validator(mode="after")
     def _strict_keeps_nothing(self) -> MaskPolicy:
         kept = sorted(e for e, rule in self.entities.items() if rule.method == "keep")
         if self.strict and kept:
             raise ValueError(f"a strict policy masks every entity; method keep is not allowed for {kept}")
+        if self.strict and self.free_text != "detected_only":
+            raise ValueError(
+                "a strict policy shows nothing of a free text but its masked findings: free_text: detected_only"
+            )
         return self
 
 

@@ -181,6 +181,33 @@ def test_evidence_is_masked_and_versions_are_recorded(classified, demo, warehous
     assert {r["rules_version"] for r in fields.values()} == {rules_version()}
 
 
+def test_evidence_holds_no_raw_value_of_any_personal_column(classified, demo, warehouse_conn):
+    """Every manifest personal-data column: none of its values appears verbatim in any stored evidence."""
+    fields = _fields(warehouse_conn, demo["departments"])
+    evidence = {".".join(k): json.dumps(r["evidence"], ensure_ascii=False) for k, r in fields.items()}
+    evidence_text = "\n".join(evidence.values())
+    leaked: dict[str, list] = {}
+    checked = 0
+    for key, col in _manifest_columns(demo):
+        if not col["pii"] or key not in fields:
+            continue
+        row = fields[key]
+        values = warehouse_conn.execute(
+            sql.SQL("select distinct btrim({}::text) from {}.{} where {} is not null limit 300").format(
+                sql.Identifier(key[2]), sql.Identifier(row["raw_schema"]), sql.Identifier(row["raw_table"]),
+                sql.Identifier(key[2]),
+            )
+        ).fetchall()  # fmt: skip
+        values = [v for (v,) in values if v and len(v) >= 2]
+        checked += len(values)
+        found = [v for v in values if v in evidence_text]
+        if found:
+            # where it leaked: the value and the evidence holding it
+            leaked[".".join(key)] = [(v, [f for f, text in evidence.items() if v in text][:2]) for v in found[:3]]
+    assert checked > 1000, checked
+    assert not leaked, f"raw personal values in governance evidence: {leaked}"
+
+
 def test_table_grade_is_the_highest_field_grade_raised_by_quasi_identifiers(classified, demo, warehouse_conn):
     from psycopg.rows import dict_row
 

@@ -43,7 +43,7 @@ from govdata.classify.rules import (
     recognizer_version,
 )
 from govdata.classify.validators import VALIDATORS
-from govdata.mask.text import mask_spans
+from govdata.mask.text import mask_free_text
 
 NONE = "NONE"
 FREE_TEXT = "FREE_TEXT_WITH_PII"
@@ -530,7 +530,7 @@ class ColumnClassifier:
                 recognizers.add(f.recognizer)
                 best = max(best, f.score)
             if len(examples) < 3:
-                examples.append(mask_spans(text, [(f.start, f.end) for f in findings]))
+                examples.append(mask_free_text(text, [(f.start, f.end, f.entity) for f in findings], self.masking))
         evidence["scanned_cells"] = len(texts)
         if not cells:
             return None
