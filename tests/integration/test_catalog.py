@@ -129,6 +129,19 @@ def test_conflict_tables_hold_no_raw_personal_data(catalog_built, demo, warehous
             value = conflict[side]["value"]
             if len(value) >= 3:
                 assert value not in dump, f"raw value of a {conflict['attribute']} leaked"
+    # short values too (性别 男/女, two-character names): no masked value or example equals a raw one
+    raw = {str(c[side]["value"]).strip() for c in demo["conflicts"] for side in ("authoritative", "copy")}
+    raw |= {c["key"] for c in demo["conflicts"]}
+    shown = {
+        v
+        for row in warehouse_conn.execute(
+            "select key_masked, authoritative_value_masked, copy_value_masked from catalog.source_conflict"
+        )
+        for v in row
+    }
+    for (examples,) in warehouse_conn.execute("select examples from catalog.source_conflict_summary"):
+        shown |= {v for example in examples for v in example.values()}
+    assert shown and not (shown & raw), sorted(shown & raw)[:5]
 
 
 def test_responsibility_follows_declared_duties(catalog_built, warehouse_conn):
