@@ -28,7 +28,7 @@ _YEAR = re.compile(r"(?:18|19|20)\d{2}")
 _NAME_SEPARATORS = "·•.．"
 _ADMIN_ORDER = {"province": 0, "prefecture": 1, "district": 2}
 
-#: Legal forms at the end of an organisation's name, longest first: kept, they say what kind of body it is.
+#: Legal forms at the end of an organisation's name, the more specific first: kept, they say what kind of body it is.
 ORG_FORMS = (
     "股份有限公司", "有限责任公司", "农民专业合作社", "个人独资企业", "普通合伙企业", "有限合伙企业", "有限公司",
     "分公司", "合伙企业", "合作社", "个体工商户", "集团", "公司", "工作室", "事务所", "研究院", "研究所", "中心",
