@@ -75,6 +75,9 @@ def airflow_environment(api_port: int = 8080) -> dict[str, str]:
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
         # offline: no usage metrics from Cosmos or dbt
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        # Cosmos keeps dbt's partial-parse state here between tasks and runs (default: /tmp/cosmos,
+        # shared by every checkout on the machine)
+        "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos"),
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         # the warehouse as an Airflow connection, for hooks and Cosmos profiles

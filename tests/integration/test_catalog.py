@@ -366,3 +366,30 @@ def test_the_catalog_run_emits_only_the_catalog_asset_not_one_per_dbt_model(cata
             .filter(AssetEvent.source_dag_id == "build_catalog", AssetEvent.source_run_id == catalog_built.run_id)
         }
     assert emitted == {CATALOG_URI}, emitted
+
+
+def test_a_failing_dbt_test_fails_the_catalog_run_after_the_models_were_built(catalog_built, warehouse_conn):
+    """Watcher mode builds the models in one `dbt build`; the dbt tests still run and still fail the run."""
+    from airflow.utils.state import TaskInstanceState
+
+    # a crawl error without a message breaks stg_meta__crawl_errors' not_null test (the table's own
+    # constraint is lifted for the test; the fake source matches no resource)
+    run_id = warehouse_conn.execute("select max(crawl_run_id) from meta.crawl_run").fetchone()[0]
+    warehouse_conn.execute("alter table meta.crawl_error alter column message drop not null")
+    try:
+        warehouse_conn.execute(
+            "insert into meta.crawl_error (crawl_run_id, department_code, source_kind, source_name, error_type)"
+            " values (%s, 'gaj', 'file', 'no_such_file.csv', 'test')",
+            [run_id],
+        )
+        day = datetime.fromisoformat("2026-11-02T06:00:00+08:00")
+        run = load_dag("build_catalog").test(logical_date=day, run_after=day)
+        states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    finally:
+        warehouse_conn.execute("delete from meta.crawl_error where source_name = 'no_such_file.csv'")
+        warehouse_conn.execute("alter table meta.crawl_error alter column message set not null")
+    assert str(run.state) == "failed"
+    assert states["catalog_models.dbt_producer_watcher"] == TaskInstanceState.SUCCESS
+    assert states["catalog_models.resource_run"] == TaskInstanceState.SUCCESS
+    assert states["catalog_models.dbt_project_test"] == TaskInstanceState.FAILED
+    assert states["report_catalog"] == TaskInstanceState.UPSTREAM_FAILED, "no catalog asset from a failed test"
