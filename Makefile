@@ -39,8 +39,8 @@ test: $(STAMP)  ## the whole test suite (starts its own PostgreSQL)
 lint: $(STAMP)  ## ruff, ruff format, mypy (paths in pyproject.toml), sqlfluff; .pre-commit-config.yaml runs the same
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check plugins dags tests bench
-	$(BIN)/mypy
 	@if ls dbt_project/models >/dev/null 2>&1; then $(BIN)/sqlfluff lint dbt_project/models; fi
+	$(BIN)/mypy
 
 bench: $(STAMP)  ## crawl throughput vs a plain COPY round trip (SCALE=5 by default)
 	$(BIN)/python bench/bench_crawl.py --scale $${SCALE:-5}
