@@ -11,6 +11,8 @@ STAMP := $(VENV)/.installed
 install: $(STAMP)
 
 # Installs what the project needs on a fresh machine: uv, PostgreSQL and MariaDB server binaries, the locked venv.
+# Re-runs whenever uv.lock changes. collate-sqlfluff is reinstalled every time: it ships the `sqlfluff`
+# module, and a venv that once held the `sqlfluff` distribution too loses those files when uv removes it.
 $(STAMP): pyproject.toml uv.lock
 	@$(PY) -m uv --version >/dev/null 2>&1 || $(PY) -m pip install --quiet uv
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
@@ -19,7 +21,7 @@ $(STAMP): pyproject.toml uv.lock
 	@command -v mariadbd >/dev/null 2>&1 || test -x /usr/sbin/mariadbd || \
 		{ echo "installing MariaDB server binaries (Debian packages mariadb-server, mariadb-client)"; \
 		  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server mariadb-client >/dev/null; }
-	$(UV) sync --frozen --python $(PY)
+	$(UV) sync --frozen --python $(PY) --reinstall-package collate-sqlfluff
 	@touch $(STAMP)
 
 run: $(STAMP)  ## the main job: embedded PostgreSQL + demo departments through Airflow
@@ -34,10 +36,11 @@ stop: $(STAMP)  ## stop what run/up started
 test: $(STAMP)  ## the whole test suite (starts its own PostgreSQL)
 	$(BIN)/pytest
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, ruff format, mypy (paths in pyproject.toml), sqlfluff; .pre-commit-config.yaml runs the same
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check plugins dags tests bench
 	@if ls dbt_project/models >/dev/null 2>&1; then $(BIN)/sqlfluff lint dbt_project/models; fi
+	$(BIN)/mypy
 
 bench: $(STAMP)  ## crawl throughput vs a plain COPY round trip (SCALE=5 by default)
 	$(BIN)/python bench/bench_crawl.py --scale $${SCALE:-5}

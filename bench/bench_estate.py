@@ -141,7 +141,7 @@ def stage_crawl(run_id: str) -> dict:
             ).fetchall()
         )
         copied = wh.execute("select coalesce(sum(rows_copied), 0) from meta.crawl_run where run_id = %s", (run_id,))
-        rows_copied = int(copied.fetchone()[0])
+        rows_copied = int(warehouse.scalar(copied))
     return {"failed_departments": failed, "modes": modes, "rows_copied": rows_copied}
 
 

@@ -1,8 +1,13 @@
 """Test session set-up: one private PostgreSQL, one MariaDB, one Airflow metadata DB and one demo build for all tests.
 
-The environment is set at import time, before anything imports Airflow, because Airflow reads its
-configuration once. The cluster lives in a temporary folder on a free port, so the tests pass
-whether or not `make run` / `make up` are running.
+Only the environment is set at import time: Airflow and govdata.config read it once, when first
+imported, and pytest imports this file before it collects (imports) any test module, so nothing can
+import Airflow earlier. A `pytest_configure` hook would run at the same moment and gain nothing. It
+is cheap (a temporary folder, a copy of config/, free ports). Everything slow is a session fixture,
+made only for the tests that ask for it: PostgreSQL, MariaDB, the demo, the Airflow metadata DB and
+the dbt manifest (`dbt parse`), so `pytest tests/unit` starts no server and runs no dbt.
+The cluster lives in a temporary folder on a free port, so the tests pass whether or not `make run` /
+`make up` are running.
 """
 
 from __future__ import annotations
@@ -57,9 +62,16 @@ from govdata.airflow_env import airflow_environment  # noqa: E402
 
 os.environ.update(airflow_environment(api_port=free_port()))
 
-from govdata.catalog.dbt import ensure_manifest  # noqa: E402
 
-ensure_manifest()  # the catalog DAG is rendered from it, so DAG files parse without running dbt
+@pytest.fixture(scope="session")
+def dbt_manifest() -> Path:
+    """dbt_project/target/manifest.json, parsed when missing or stale: build_catalog is rendered from it.
+
+    Every test that parses dags/ (a DagBag, :func:`load_dag`) needs it; `airflow_db` brings it.
+    """
+    from govdata.catalog.dbt import ensure_manifest
+
+    return ensure_manifest()
 
 
 @pytest.fixture(scope="session")
@@ -99,8 +111,8 @@ def demo(pg, mariadb):
 
 
 @pytest.fixture(scope="session")
-def airflow_db(pg):
-    """Airflow's metadata DB, migrated once per session."""
+def airflow_db(pg, dbt_manifest):
+    """Airflow's metadata DB, migrated once per session; with the dbt manifest, so the DAGs parse."""
     proc = subprocess.run(
         [str(Path(sys.executable).with_name("airflow")), "db", "migrate"],
         capture_output=True, text=True, env=os.environ.copy(),
@@ -122,7 +134,7 @@ def warehouse_conn(pg):
 
 
 def load_dag(dag_id: str):
-    """Parse dags/ the way Airflow does and return one DAG."""
+    """Parse dags/ the way Airflow does and return one DAG (needs the `dbt_manifest` fixture; `airflow_db` has it)."""
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(ROOT / "dags"))

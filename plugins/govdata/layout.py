@@ -366,7 +366,7 @@ def decide(grid: Grid, override: Override | None = None) -> list[Layout]:
         return []
     width = _width(grid, nonblank[:HEAD_SAMPLE])
     layouts: list[Layout] = []
-    start = nonblank[0]
+    start: int | None = nonblank[0]
     while start is not None and len(layouts) < 50:
         layout, start = _one_table(grid, start, width, override, part=len(layouts) + 1)
         if layout is None:

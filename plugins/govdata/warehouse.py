@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from govdata import config
 
@@ -66,7 +66,7 @@ def connect(
     import psycopg
 
     timeout = connect_timeout or config.load_platform().crawl.connect_timeout_seconds
-    extra = {"options": options} if (options := pg_options(timeouts)) else {}
+    extra: dict[str, Any] = {"options": options} if (options := pg_options(timeouts)) else {}
     return psycopg.connect(
         libpq_url(url or config.warehouse_url()),
         autocommit=autocommit,
@@ -74,6 +74,35 @@ def connect(
         application_name="govdata",
         **extra,
     )
+
+
+class FetchesRows(Protocol):
+    """A psycopg cursor (what ``conn.execute`` returns) or any DB-API cursor."""
+
+    @property
+    def description(self) -> Any:
+        """The result's columns (DB-API: a sequence whose items start with the name), or None."""
+
+    def fetchone(self) -> Any:
+        """The next row, or None."""
+
+
+def one_row(result: FetchesRows) -> Any:
+    """The first row of a query that always returns one (an aggregate, ``returning``, a function call).
+
+    Raises LookupError naming the query's columns when there is none, instead of the
+    ``TypeError: 'NoneType' object is not subscriptable`` that ``fetchone()[0]`` gives.
+    """
+    row = result.fetchone()
+    if row is None:
+        columns = ", ".join(str(c[0]) for c in result.description or ())
+        raise LookupError(f"expected a row from the query, got none (columns: {columns or '-'})")
+    return row
+
+
+def scalar(result: FetchesRows) -> Any:
+    """The first column of :func:`one_row`: ``select count(*) …``, ``select to_regclass(…) is not null``."""
+    return one_row(result)[0]
 
 
 def is_broken(conn: psycopg.Connection) -> bool:
@@ -226,7 +255,7 @@ def ensure_schema(conn: psycopg.Connection, stage: str, ddl_path: Path) -> bool:
 
 
 def _installed_version(conn: psycopg.Connection, stage: str) -> str | None:
-    if conn.execute("select to_regclass('govdata.schema_version')").fetchone()[0] is None:
+    if scalar(conn.execute("select to_regclass('govdata.schema_version')")) is None:
         return None
     row = conn.execute("select version from govdata.schema_version where stage = %s", (stage,)).fetchone()
     return row[0] if row else None

@@ -11,6 +11,9 @@ import pytest
 
 from govdata.dag_support import Tag
 
+#: build_catalog is rendered from the dbt manifest: parsing dags/ needs it.
+pytestmark = pytest.mark.usefixtures("dbt_manifest")
+
 ROOT = Path(__file__).resolve().parents[2]
 DAG_FILES = sorted(p for p in (ROOT / "dags").glob("*.py") if not p.name.startswith("_"))
 

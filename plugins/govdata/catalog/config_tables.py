@@ -13,6 +13,8 @@ from govdata.config import load_catalog_config, load_departments
 if TYPE_CHECKING:
     import psycopg
 
+    from govdata.config import SharePolicy
+
 SCHEMA = "catalog_config"
 
 #: catalog_config.department's columns, in the order `config_rows` gives them (a department that left the
@@ -48,10 +50,10 @@ def config_rows() -> dict[str, list[tuple]]:
         (r.id, r.priority, kw, r.class_code, r.resource_type) for r in catalog.rules for kw in r.keywords
     ]
     rows["department_default"] = list(catalog.department_defaults.items())
-    policies = {"default": catalog.default_policy, **catalog.grade_policies}
+    policies: list[tuple[str, SharePolicy]] = [("default", catalog.default_policy), *catalog.grade_policies.items()]
     rows["policy"] = [
         (g, p.share_attribute, p.share_condition, p.share_method, p.open_attribute, p.open_condition)
-        for g, p in policies.items()
+        for g, p in policies
     ]
     rows["override"] = [
         (o.department, o.table, o.class_code, o.resource_type, o.name, o.summary, o.share_attribute,
@@ -94,7 +96,7 @@ def _departments_gone(wh: psycopg.Connection, configured: set[str]) -> list[tupl
     Their resources stay in the catalog as 已撤销 and need the provider's name and code; dropping
     the department with its config once left 702 items pointing at resources that had vanished.
     """
-    exists = wh.execute("select to_regclass('catalog_config.department') is not null").fetchone()[0]
+    exists = warehouse.scalar(wh.execute("select to_regclass('catalog_config.department') is not null"))
     if not exists:
         return []
     columns = [c for c in DEPARTMENT_COLUMNS if c != "is_configured"]

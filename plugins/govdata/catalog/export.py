@@ -50,7 +50,7 @@ def fetch_catalog() -> tuple[list[dict], dict[str, str]]:
     """Resources (with their items) in code order, and department code → short name."""
     with warehouse.connect(autocommit=True) as wh:
         cur = wh.execute("select * from catalog.resource order by department_code, resource_code")
-        names = [d.name for d in cur.description]
+        names = [d.name for d in cur.description or ()]
         resources = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
         items: dict[str, list[dict]] = {}
         for code, item_name, column, data_type, grade in wh.execute(
@@ -60,7 +60,9 @@ def fetch_catalog() -> tuple[list[dict], dict[str, str]]:
             items.setdefault(code, []).append(
                 {"信息项名称": item_name, "字段名": column, "数据类型": data_type, "分级": grade}
             )
-        departments = dict(wh.execute("select department_code, short_name from catalog_config.department").fetchall())
+        departments: dict[str, str] = dict(
+            wh.execute("select department_code, short_name from catalog_config.department").fetchall()
+        )
     for r in resources:
         r["item_list"] = items.get(r["resource_code"], [])
         r["items"] = "；".join(f"{i['信息项名称']}({i['字段名']}, {i['数据类型']})" for i in r["item_list"])

@@ -30,7 +30,7 @@ def catalog_summary() -> dict:
             order by d.department_code
             """
         ).fetchall()
-        responsibility = dict(
+        responsibility: dict[str, int] = dict(
             wh.execute("select status, count(*) from catalog.responsibility group by status").fetchall()
         )
         conflicts = wh.execute(
@@ -48,7 +48,7 @@ def catalog_summary() -> dict:
             order by department_code, source_name, change_type
             """
         ).fetchall()
-        version = wh.execute("select max(version_number) from catalog.catalog_version").fetchone()[0]
+        version = warehouse.scalar(wh.execute("select max(version_number) from catalog.catalog_version"))
     return {
         "departments": departments,
         "responsibility": responsibility,

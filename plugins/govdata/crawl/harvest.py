@@ -11,6 +11,7 @@ from govdata.warehouse import safe_identifier
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+    from sqlalchemy.engine.interfaces import ReflectedColumn, ReflectedPrimaryKeyConstraint, TableKey
 
     from govdata.config import Department
     from govdata.files import FileTable
@@ -213,7 +214,7 @@ def _pick_update_column(dept: Department, table: str, columns: list[HarvestedCol
     return None, None
 
 
-def _mark_mariadb_json(inspector: Any, schema: str, all_columns: dict) -> None:
+def _mark_mariadb_json(inspector: Any, schema: str | None, all_columns: dict) -> None:
     """MariaDB's JSON is LONGTEXT plus a ``json_valid(col)`` check: give those columns the JSON type."""
     import re
 
@@ -236,7 +237,7 @@ def _mark_mariadb_json(inspector: Any, schema: str, all_columns: dict) -> None:
                 col["type"] = sqltypes.JSON()
 
 
-def _table_comments(inspector: Any, schema: str) -> dict:
+def _table_comments(inspector: Any, schema: str | None) -> dict:
     from sqlalchemy.engine.reflection import ObjectKind
 
     try:
@@ -245,7 +246,7 @@ def _table_comments(inspector: Any, schema: str) -> dict:
         return {}
 
 
-def _harvested_column(col: dict, ordinal: int, primary_key: list[str], dialect: str) -> HarvestedColumn:
+def _harvested_column(col: ReflectedColumn, ordinal: int, primary_key: list[str], dialect: str) -> HarvestedColumn:
     """A column as SQLAlchemy's inspector reflects it."""
     raw_type = _raw_type(col["type"], dialect)
     return HarvestedColumn(
@@ -267,18 +268,21 @@ def harvest_database(dept: Department, eng: Engine, schemas: list[str]) -> list[
     inspector = inspect(eng)
     dialect = eng.dialect.name
     tables: list[HarvestedTable] = []
-    for schema in schemas or [inspector.default_schema_name]:
+    default: list[str | None] = [inspector.default_schema_name]  # None: the dialect's default
+    for schema in schemas or default:
         pg_default = schema == inspector.default_schema_name
         kinds = _relations(inspector, dialect, schema)
         names = sorted(kinds)
         comments = _table_comments(inspector, schema) if names else {}
+        all_columns: dict[TableKey, list[ReflectedColumn]]
+        all_pks: dict[TableKey, ReflectedPrimaryKeyConstraint]
         all_columns = inspector.get_multi_columns(schema=schema, kind=ObjectKind.ANY) if names else {}
         all_pks = inspector.get_multi_pk_constraint(schema=schema) if names else {}
         if dialect in ("mysql", "mariadb") and names:
             _mark_mariadb_json(inspector, schema, all_columns)
         for name in names:
             key = (schema, name)
-            pk = list((all_pks.get(key) or {}).get("constrained_columns") or [])
+            pk = list(all_pks[key].get("constrained_columns") or []) if key in all_pks else []
             columns = [
                 _harvested_column(col, i, pk, dialect) for i, col in enumerate(all_columns.get(key, []), start=1)
             ]
@@ -299,7 +303,7 @@ def harvest_database(dept: Department, eng: Engine, schemas: list[str]) -> list[
     return tables
 
 
-def _relations(inspector: Any, dialect: str, schema: str) -> dict[str, str]:
+def _relations(inspector: Any, dialect: str, schema: str | None) -> dict[str, str]:
     """Name → object type of everything a reader can SELECT: tables, views and materialized views.
 
     A reader account that only sees views must not look empty; a partition is part of its parent

@@ -170,7 +170,9 @@ def _row_batches(conn: Any, query: str, size: int = BATCH_ROWS) -> Iterator[list
     cur.execute(query)
     result, rfile = conn._result, conn._rfile
     assert result.field_count == 1 and result.unbuffered_active
-    buf, pos, rows, pending, ended, missing, too_long = b"", 0, [], [], False, 0, False
+    buf, pos, ended, missing, too_long = b"", 0, False, 0, False
+    rows: list[bytes] = []
+    pending: list[bytes] = []
     try:
         while True:
             # a big packet is read whole, rather than growing the buffer one read at a time

@@ -36,7 +36,7 @@ def run_summary(run_id: str | None = None) -> list[dict]:
             """,  # noqa: S608 - the where clause is one of two constants
             {"run_id": run_id, "notices": list(NOTICES)},
         )
-        names = [d.name for d in cur.description]
+        names = [d.name for d in cur.description or ()]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 

@@ -90,8 +90,9 @@ def lock_department(wh: psycopg.Connection, dept: Department) -> None:
     A session-level advisory lock: the server releases it when the holder's connection ends, even
     after kill -9, so a crashed crawl never blocks the next one.
     """
-    got = wh.execute("select pg_try_advisory_lock(hashtext('govdata.crawl'), hashtext(%s))", (dept.code,)).fetchone()
-    if got[0]:
+    if warehouse.scalar(
+        wh.execute("select pg_try_advisory_lock(hashtext('govdata.crawl'), hashtext(%s))", (dept.code,))
+    ):
         return
     holder = wh.execute(
         "select run_id, started_at, pid, host from meta.crawl_run"
@@ -140,8 +141,9 @@ def _start_run(wh: psycopg.Connection, dept: Department, run_id: str, logical_da
 
     with wh.transaction():
         _close_abandoned_runs(wh, dept)
-        crawl_run_id = wh.execute(
-            """
+        crawl_run_id = warehouse.scalar(
+            wh.execute(
+                """
             insert into meta.crawl_run (department_code, run_id, logical_date, pid, host)
             values (%s, %s, %s, %s, %s)
             on conflict (department_code, run_id) do update
@@ -149,8 +151,9 @@ def _start_run(wh: psycopg.Connection, dept: Department, run_id: str, logical_da
                   logical_date = excluded.logical_date, pid = excluded.pid, host = excluded.host
             returning crawl_run_id
             """,
-            (dept.code, run_id, logical_date, os.getpid(), socket.gethostname()),
-        ).fetchone()[0]
+                (dept.code, run_id, logical_date, os.getpid(), socket.gethostname()),
+            )
+        )
         for child in ("harvested_column", "harvested_table", "schema_change", "crawl_error"):
             wh.execute(f"delete from meta.{child} where crawl_run_id = %s", (crawl_run_id,))
     return crawl_run_id
@@ -218,13 +221,15 @@ def _record_schema_changes(
     wh: psycopg.Connection, dept: Department, crawl_run_id: int, failed_sources: set[str]
 ) -> int:
     """Diff this run's harvest against the department's previous completed run; returns the count."""
-    previous = wh.execute(
-        """
+    previous = warehouse.scalar(
+        wh.execute(
+            """
         select max(crawl_run_id) from meta.crawl_run
         where department_code = %s and crawl_run_id < %s and status in ('success', 'partial')
         """,
-        (dept.code, crawl_run_id),
-    ).fetchone()[0]
+            (dept.code, crawl_run_id),
+        )
+    )
     if previous is None:
         return 0  # first crawl: the baseline, nothing to compare with
     # sources that failed to read this time are not "dropped": we just could not see them.

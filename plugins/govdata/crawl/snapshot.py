@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from govdata.warehouse import column_list, copy_rows, qualified
+from govdata.warehouse import column_list, copy_rows, one_row, qualified, scalar
 
 if TYPE_CHECKING:
     import psycopg
@@ -144,24 +144,26 @@ def _watermark(wh: psycopg.Connection, schema: str, table: HarvestedTable) -> tu
     column = sql.Identifier(table.update_column)
     raw_type = next((c.raw_type for c in table.columns if c.name == table.update_column), None) or ""
     if not raw_type.startswith(("timestamp", "date")):
-        row = wh.execute(
-            sql.SQL("select max({})::text, 0 from {}").format(column, qualified(schema, table.raw_table))
-        ).fetchone()
+        row = one_row(
+            wh.execute(sql.SQL("select max({})::text, 0 from {}").format(column, qualified(schema, table.raw_table)))
+        )
     else:
         # the warehouse clock, in its session time zone: a timestamp without time zone compares as local time
         cap = sql.SQL("now()::{}").format(sql.SQL(raw_type))
-        row = wh.execute(
-            sql.SQL(
-                "select (max({c}) filter (where {c} <= {cap}))::text, count(*) filter (where {c} > {cap}) from {}"
-            ).format(qualified(schema, table.raw_table), c=column, cap=cap)
-        ).fetchone()
-    return (row[0], row[1]) if row else (None, 0)
+        row = one_row(
+            wh.execute(
+                sql.SQL(
+                    "select (max({c}) filter (where {c} <= {cap}))::text, count(*) filter (where {c} > {cap}) from {}"
+                ).format(qualified(schema, table.raw_table), c=column, cap=cap)
+            )
+        )
+    return row[0], row[1]
 
 
 def _count(conn: psycopg.Connection, target: psycopg.sql.Composable) -> int:
     from psycopg import sql
 
-    return conn.execute(sql.SQL("select count(*) from {}").format(target)).fetchone()[0]
+    return scalar(conn.execute(sql.SQL("select count(*) from {}").format(target)))
 
 
 class SharpDrop(Exception):

@@ -53,7 +53,9 @@ _ZERO_DATE = "0000-00-00"
 class Source(Protocol):
     """What the snapshot needs from a departmental database."""
 
-    engine: Engine
+    @property
+    def engine(self) -> Engine:
+        """SQLAlchemy engine for inspecting the schema (the harvest)."""
 
     def snapshot(self) -> Any:
         """Context manager: one source transaction for the copy and the count."""
@@ -145,7 +147,7 @@ class PgSource:
         from psycopg import sql
 
         target = qualified(table.source_schema or "public", table.source_table)
-        return self.conn.execute(sql.SQL("select count(*) from {}").format(target)).fetchone()[0]
+        return warehouse.scalar(self.conn.execute(sql.SQL("select count(*) from {}").format(target)))
 
     def is_broken(self) -> bool:
         """Whether the session was lost (terminated, server restarted, network cut)."""

@@ -33,7 +33,7 @@ def _text(value: Any) -> str:
 def table_entry(table: Table) -> dict[str, Any]:
     """The manifest description of one table (database table, CSV or sheet)."""
     from_file = table.file is not None
-    entry = {
+    entry: dict[str, Any] = {
         "name": table.name,
         "source": "file" if from_file else "database",
         "schema": None if from_file else "public",

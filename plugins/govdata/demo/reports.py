@@ -51,7 +51,7 @@ def block(table: Table, *, merged: bool = True) -> Block:
     metadata: dict[str, str] = {}
     preamble = [title_row]
     if report.reported_by or report.reported_on:
-        line = [f"填报单位：{report.reported_by}" if report.reported_by else None] + [None] * (width - 1)
+        line: list[Any] = [f"填报单位：{report.reported_by}" if report.reported_by else None] + [None] * (width - 1)
         if report.reported_on:
             line[max(1, width - 2)] = f"填报日期：{_cn_date(report.reported_on)}"
         preamble.append(put(line))
@@ -103,7 +103,7 @@ def block(table: Table, *, merged: bool = True) -> Block:
     footer = []
     if report.total_column:
         total = table.index(report.total_column)
-        line: list[Any] = ["合计"] + [None] * (width - 1)
+        line = ["合计"] + [None] * (width - 1)
         line[total] = f"{sum(float(r[total]) for r in table.rows if r[total]):.2f}"
         footer.append(put(line))
     if report.prepared_by or report.reviewed_by:
@@ -129,7 +129,7 @@ def block(table: Table, *, merged: bool = True) -> Block:
         "flattened": {c.name: leaf for c, leaf in zip(table.columns, leaves, strict=True) if c.name != leaf},
         "merged_runs": runs if merged else 0,
         "hidden_columns": [table.columns[h - 1].name for h in hidden] if merged else [],
-        "date_serials": (table.report.serial_column if merged and serial is not None else None),
+        "date_serials": (report.serial_column if merged and serial is not None else None),
     }
     return Block(rows, merges if merged else [], hidden if merged else [], expected)
 
