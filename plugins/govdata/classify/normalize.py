@@ -105,17 +105,3 @@ def normalize_value(value: str) -> str:
 
 def _is_identifier_like(text: str) -> bool:
     return all(ch.isascii() and (ch.isalnum() or ch in " -") for ch in text)
-
-
-# Keys (ID numbers, USCC) compared inside PostgreSQL: full-width digits and letters as ASCII, spaces and
-# dashes removed, upper case — the SQL twin of to_half_width + normalize_value for identifiers.
-_KEY_FULL_WIDTH = "".join(chr(0xFF10 + i) for i in range(10)) + "".join(chr(0xFF21 + i) for i in range(26))
-_KEY_FULL_WIDTH += "".join(chr(0xFF41 + i) for i in range(26))
-_KEY_ASCII = "0123456789" + "".join(chr(65 + i) for i in range(26)) + "".join(chr(97 + i) for i in range(26))
-_KEY_SEPARATORS = "-\u2010\u2013\u3000"
-
-#: The key normalisation in SQL, so keys are matched inside PostgreSQL; {expr} is the column.
-NORMALIZE_KEY_SQL = (
-    f"upper(regexp_replace(translate({{expr}}::text, '{_KEY_FULL_WIDTH}', '{_KEY_ASCII}'), "
-    f"'[{_KEY_SEPARATORS}[:space:]]', '', 'g'))"
-)

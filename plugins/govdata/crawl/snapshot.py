@@ -125,7 +125,9 @@ def _recreate(wh: psycopg.Connection, schema: str, table: HarvestedTable) -> Non
     from psycopg import sql
 
     target = qualified(schema, table.raw_table)
-    wh.execute(sql.SQL("drop table if exists {}").format(target))
+    # cascade: the catalog's restricted views over raw tables (source_conflict_candidates) go with the
+    # table; the next catalog build, which follows every crawl, recreates them over the new snapshot
+    wh.execute(sql.SQL("drop table if exists {} cascade").format(target))
     wh.execute(sql.SQL("create table {} ({})").format(target, _column_defs(table)))
     comment = f"{table.comment or table.source_name} (snapshot of {table.source_kind} {table.source_name})"
     wh.execute(sql.SQL("comment on table {} is {}").format(target, sql.Literal(comment)))
