@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -167,9 +167,9 @@ def crawl_timed(demo, airflow_db) -> TimedRun:
     from govdata.commands.run_dag import run_for_day
 
     dag = load_dag("crawl_departments")
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     run = run_for_day(dag, datetime.fromisoformat(CRAWL_DATE))
-    return TimedRun(run, started, datetime.now(timezone.utc))
+    return TimedRun(run, started, datetime.now(UTC))
 
 
 @pytest.fixture(scope="session")

@@ -53,7 +53,7 @@ class DefaultUiTimezone:
         self.script = default_timezone_script(zone) if zone.lower() not in ("system", "utc") else b""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass everything through; hold an uncompressed HTML response until its body is complete, then add the script."""
+        """Pass everything through; hold an uncompressed HTML response until its body is whole, add the script."""
         if scope["type"] != "http" or not self.script:
             await self.app(scope, receive, send)
             return
@@ -63,8 +63,8 @@ class DefaultUiTimezone:
         async def send_with_script(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                headers = {k.lower(): v for k, v in message.get("headers", [])}
-                if headers.get(b"content-type", b"").startswith(b"text/html") and b"content-encoding" not in headers:
+                named = {k.lower(): v for k, v in message.get("headers", [])}
+                if named.get(b"content-type", b"").startswith(b"text/html") and b"content-encoding" not in named:
                     start = message
                     return
             elif message["type"] == "http.response.body" and start is not None:
