@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-# Installs what the project needs on a fresh machine: uv, PostgreSQL and MariaDB server binaries, the locked venv.
+# Installs what the project needs on a fresh machine: uv, PostgreSQL and MariaDB server binaries, Chromium (for the
+# UI test; Playwright drives the system browser, it downloads none), the locked venv.
 # Re-runs whenever uv.lock changes. collate-sqlfluff is reinstalled every time: it ships the `sqlfluff`
 # module, and a venv that once held the `sqlfluff` distribution too loses those files when uv removes it.
 $(STAMP): pyproject.toml uv.lock
@@ -21,6 +22,9 @@ $(STAMP): pyproject.toml uv.lock
 	@command -v mariadbd >/dev/null 2>&1 || test -x /usr/sbin/mariadbd || \
 		{ echo "installing MariaDB server binaries (Debian packages mariadb-server, mariadb-client)"; \
 		  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server mariadb-client >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || \
+		{ echo "installing Chromium and a CJK font for the UI test (Debian packages chromium, fonts-wqy-microhei)"; \
+		  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 	$(UV) sync --frozen --python $(PY) --reinstall-package collate-sqlfluff
 	@touch $(STAMP)
 

@@ -17,7 +17,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 import yaml
@@ -151,12 +153,26 @@ def pytest_sessionfinish(session, exitstatus):
 CRAWL_DATE = "2026-11-01T00:00:00+08:00"
 
 
-@pytest.fixture(scope="session")
-def crawled(demo, airflow_db):
-    """The demo departments crawled once through the crawl DAG (``dag.test``); returns the DagRun."""
-    from datetime import datetime
+class TimedRun(NamedTuple):
+    """A DAG run and the wall-clock times (UTC) just before and after it: what the UI must show it within."""
 
+    run: Any
+    started: datetime
+    ended: datetime
+
+
+@pytest.fixture(scope="session")
+def crawl_timed(demo, airflow_db) -> TimedRun:
+    """The demo departments crawled once through the crawl DAG (``dag.test``), timed by the clock on the wall."""
     from govdata.commands.run_dag import run_for_day
 
-    day = datetime.fromisoformat(CRAWL_DATE)
-    return run_for_day(load_dag("crawl_departments"), day)
+    dag = load_dag("crawl_departments")
+    started = datetime.now(UTC)
+    run = run_for_day(dag, datetime.fromisoformat(CRAWL_DATE))
+    return TimedRun(run, started, datetime.now(UTC))
+
+
+@pytest.fixture(scope="session")
+def crawled(crawl_timed):
+    """The demo departments crawled once through the crawl DAG (``dag.test``); returns the DagRun."""
+    return crawl_timed.run

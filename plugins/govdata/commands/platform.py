@@ -326,6 +326,27 @@ def _running_components() -> dict[str, int]:
     return running
 
 
+def component_command(component: str, api_port: int) -> list[str]:
+    """The command line that starts one of AIRFLOW_COMPONENTS (the API server on ``api_port``)."""
+    airflow_bin = str(Path(sys.executable).with_name("airflow"))
+    return [airflow_bin, component] + (["--port", str(api_port)] if component == "api-server" else [])
+
+
+def api_server_ready(url: str, timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds for the API server at ``url`` to pass its health check."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return True
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     """Start the Airflow UI, scheduler, DAG processor and triggerer in the background."""
     from govdata.airflow_env import ADMIN_USER, admin_password, airflow_environment
@@ -336,29 +357,19 @@ def cmd_up(args: argparse.Namespace) -> int:
     password = admin_password()
     env = {**os.environ, **airflow_environment(_api_port())}
     running = _running_components()
-    airflow_bin = str(Path(sys.executable).with_name("airflow"))
     for component in AIRFLOW_COMPONENTS:
         if component in running:
             _say(f"• {component} already running (pid {running[component]})")
             continue
-        cmd = [airflow_bin, component] + (["--port", str(_api_port())] if component == "api-server" else [])
+        cmd = component_command(component, _api_port())
         log_file = _logs_dir() / f"airflow-{component}.log"
         with log_file.open("a", encoding="utf-8") as fh:
             proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
         (_pid_dir() / f"{component}.pid").write_text(str(proc.pid))
         _say(f"• {component} started (pid {proc.pid}, log {log_file})")
     url = f"http://localhost:{_api_port()}"
-    deadline = time.monotonic() + args.timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise CommandError(f"the Airflow API server did not answer on {url} in {args.timeout}s; see {_logs_dir()}")
-        time.sleep(1)
+    if not api_server_ready(url, args.timeout):
+        raise CommandError(f"the Airflow API server did not answer on {url} in {args.timeout}s; see {_logs_dir()}")
     _say(f"\nAirflow UI: {url}\n  login: {ADMIN_USER} / {password}\n`make stop` stops Airflow and PostgreSQL.")
     return 0
 
