@@ -11,7 +11,7 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
-from govdata.catalog.dbt import dbt_project_dir
+from govdata.catalog.dbt import DBT_AIRFLOW_TARGET, DBT_PROFILE, dbt_project_dir
 from govdata.dag_support import CATALOG, CRAWL_COMPLETED, FIELD_CLASSIFICATION, Tag, default_args
 
 DOCS = """
@@ -27,8 +27,10 @@ Runs after every crawl (asset `x-govdata://warehouse/raw`) and after every class
    across crawls), `catalog.item` (信息项), `catalog.responsibility` (责任清单, 一数一源),
    `catalog.catalog_version`, `catalog.change_log`; one task per model then shows that model's
    result; `dbt_project_test` runs the dbt data and unit tests.
-3. **detect_source_conflicts** compares every department's copy of a shared data item with its
-   authoritative source on 身份证号 / 统一社会信用代码 → `catalog.source_conflict` (masked values).
+3. **detect_source_conflicts** reads what dbt found (`catalog.source_comparison`: each copy of a
+   shared data item against its authoritative source on 身份证号 / 统一社会信用代码; the restricted
+   view `catalog_restricted.source_conflict_candidates`: the records that disagree), pseudonymises
+   and masks them → `catalog.source_conflict` and `catalog.source_conflict_summary`.
 4. **export_catalog** writes the XLSX/CSV/JSON exports in the national template's column order.
 5. **report_catalog** logs resources per department, unnamed items, conflicts and the change log.
 
@@ -92,8 +94,8 @@ def build_catalog():
         group_id="catalog_models",
         project_config=ProjectConfig(dbt_project_path=DBT_DIR, manifest_path=DBT_DIR / "target" / "manifest.json"),
         profile_config=ProfileConfig(
-            profile_name="govdata",
-            target_name="airflow",
+            profile_name=DBT_PROFILE,
+            target_name=DBT_AIRFLOW_TARGET,
             profile_mapping=PostgresUserPasswordProfileMapping(
                 conn_id="govdata_warehouse", profile_args={"schema": "catalog", "threads": DBT_THREADS}
             ),
