@@ -295,7 +295,7 @@ def refresh_table_grades(
     from psycopg.rows import dict_row
     from psycopg.types.json import Jsonb
 
-    from govdata.classify.column import ColumnClassification
+    from govdata.classify.grading import ColumnClassification
 
     query = """
         select f.*, t.row_count
