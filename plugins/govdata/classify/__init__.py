@@ -33,4 +33,3 @@ __all__ = [
     "rules_version",
     "sample_values",
 ]
-
