@@ -3,6 +3,10 @@
 Incremental: a column is re-classified only when it is new, its name/type/comment changed, the recognizer
 or rules version changed, or its previous classification failed; ``full_refresh`` re-does every column.
 Reviewer overrides (CLI and config/classification_overrides.yaml) are applied on every run and always win.
+
+Read, decide, write: `store.load_department_state` reads what the run needs, the stale columns are sampled
+and classified, `plan_department` (pure) decides the override sync, re-review flags, audit entries and rows,
+and `store.apply_plan` writes them inside the department's transaction.
 """
 
 from __future__ import annotations
@@ -128,7 +132,7 @@ def is_fresh(previous: dict[str, Any] | None, fld: HarvestedField, recognizer_ve
 
 
 class DepartmentClassification:
-    """One run over one department; `run` does it all inside one transaction on ``conn``."""
+    """One run over one department; `run` reads, plans and applies inside one transaction on ``conn``."""
 
     def __init__(
         self,
