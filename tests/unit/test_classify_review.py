@@ -223,3 +223,39 @@ def test_review_list_renders_flags_and_reviewers():
     text = render_review_list([row, {**row, "column_name": "xm", "needs_review": False}])
     assert "needs review" in text and "✓ 甲 (yaml)" in text and "2 field(s), 1 need review" in text
     assert render_review_list([]) == "no classified fields match"
+
+
+def test_the_plan_syncs_yaml_flags_changed_columns_and_writes_only_changed_rows():
+    """plan_department is pure: the YAML sync, re-review flags and rows come from the loaded state alone."""
+    from govdata.classify.overrides import OverrideEntry
+    from govdata.classify.run import plan_department
+    from govdata.classify.store import DepartmentState
+
+    lxdh = HarvestedField("person", "lxdh", 1, "varchar(20)", "手机号码", "raw_x", "person", 10)
+    bz = HarvestedField("person", "bz", 2, "text", "备注", "raw_x", "person", 10)
+    reviewed = decision(grade="L4", reviewed_signature=column_signature("lxdh", "varchar(20)", "联系电话"))
+    state = DepartmentState(
+        crawl_run_id=7, harvest=[lxdh, bz], stored={}, overrides={lxdh.key: reviewed}, unreadable={"gone"}
+    )
+    ghost = OverrideEntry(department="d", table="person", column="sfz2", grade="L4", reason="未来列", reviewer="丁")
+    fresh = {"evidence": {}, "sample_size": 10, "is_error": False}
+    autos = {lxdh.key: AUTO, bz.key: {**AUTO, "entity": "NONE", "grade": "L1", "quasi_identifier": None}}
+    plan, counts = plan_department(
+        state, autos, {lxdh.key: fresh, bz.key: fresh}, [ghost], ("rv", "rules", NOW), "d", "classify_fields",
+        load_rules(),
+    )  # fmt: skip
+    assert [a.action for a in plan.audits] == ["yaml_override", "needs_review"]
+    assert plan.save_overrides[("person", "sfz2")].reviewed_signature is None
+    assert plan.save_overrides[lxdh.key].flagged_signature == lxdh.signature
+    assert (counts.yaml_changes, counts.overridden, counts.needs_review) == (1, 1, 1)
+    assert len(counts.warnings) == 2
+    rows = {r["column_name"]: r for r in plan.rows}
+    assert rows["lxdh"]["grade"] == "L4" and rows["lxdh"]["needs_review"] and rows["bz"]["grade"] == "L1"
+    assert plan.current == {lxdh.key, bz.key} and plan.keep_sources == {"gone"}
+    # stored as planned: the same state planned again writes no row
+    stored = {(r["source_name"], r["column_name"]): r for r in plan.rows}
+    again, _ = plan_department(
+        DepartmentState(7, [lxdh, bz], stored, {**state.overrides, **plan.save_overrides}, set()),
+        autos, {}, [ghost], ("rv", "rules", NOW), "d", "classify_fields", load_rules(),
+    )  # fmt: skip
+    assert again.rows == [] and again.audits == []

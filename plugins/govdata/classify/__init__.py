@@ -10,8 +10,6 @@ The public API is light to import; Presidio, spaCy and jieba load only when free
 
 from __future__ import annotations
 
-from typing import Any
-
 from govdata.classify.column import (
     ColumnClassification,
     ColumnClassifier,
@@ -25,7 +23,6 @@ from govdata.classify.rules import OUTPUT_ENTITIES, recognizer_version, rules_ve
 
 __all__ = [
     "OUTPUT_ENTITIES",
-    "RECOGNIZER_VERSION",
     "ColumnClassification",
     "ColumnClassifier",
     "TableClassification",
@@ -36,10 +33,3 @@ __all__ = [
     "rules_version",
     "sample_values",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # computed on first use: it hashes config/recognizers.yaml, which GOVDATA_CONFIG_DIR may relocate
-    if name == "RECOGNIZER_VERSION":
-        return recognizer_version()
-    raise AttributeError(name)

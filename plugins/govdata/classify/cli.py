@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from govdata.classify.column import ColumnClassification, TableClassification
+    from govdata.classify.grading import ColumnClassification, TableClassification
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -15,12 +15,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from govdata.classify.grading import entity_grading
+from govdata.classify.rules import OUTPUT_ENTITIES, ClassificationRules, Grade, Importance
 from govdata.config import config_dir
 
 OVERRIDES_FILE = "classification_overrides.yaml"
-
-Grade = Literal["L1", "L2", "L3", "L4"]
-Importance = Literal["一般", "重要", "核心"]
 
 #: The values a classification consists of; an override may set any of the first four.
 VALUE_FIELDS = ("entity", "category", "grade", "gbt43697", "confidence", "quasi_identifier")
@@ -65,8 +64,6 @@ class OverrideEntry(BaseModel):
     @field_validator("entity")
     @classmethod
     def _known_entity(cls, value: str | None) -> str | None:
-        from govdata.classify.rules import OUTPUT_ENTITIES
-
         if value is not None and value not in OUTPUT_ENTITIES:
             raise ValueError(f"unknown entity {value!r}; known: {', '.join(OUTPUT_ENTITIES)}")
         return value
@@ -142,10 +139,6 @@ class Override:
         """The column changed (header or type) since the reviewer saw it."""
         return self.reviewed_signature is not None and self.reviewed_signature != signature
 
-    def as_audit(self) -> dict[str, Any]:
-        """JSON form for the audit trail."""
-        return {"decision": self.decision, **{k: v for k, v in self.values().items() if v is not None}}
-
 
 def entry_ref(entry: OverrideEntry) -> str:
     """Hash of a YAML entry: the run re-applies (and audits) an entry only when staff changed it."""
@@ -169,12 +162,12 @@ def override_from_entry(entry: OverrideEntry, signature: str | None, when: datet
     )
 
 
-def apply_override(auto: dict[str, Any], override: Override | None, rules: Any) -> dict[str, Any]:
+def apply_override(auto: dict[str, Any], override: Override | None, rules: ClassificationRules) -> dict[str, Any]:
     """The final values: the automatic result with the reviewer's values on top.
 
     An override that changes only the entity takes that entity's category, grade and quasi-identifier kind
-    from config/classification.yaml (``rules``), so 'this is a mobile number' is enough to grade it; values
-    the reviewer gives explicitly always win. A reviewed field has confidence 1.
+    from config/classification.yaml (``rules``, see `grading.entity_grading`), so 'this is a mobile number'
+    is enough to grade it; values the reviewer gives explicitly always win. A reviewed field has confidence 1.
     """
     final = {k: auto.get(k) for k in VALUE_FIELDS}
     if override is None:
@@ -182,15 +175,9 @@ def apply_override(auto: dict[str, Any], override: Override | None, rules: Any) 
     entity = override.entity
     if entity is not None and entity != auto.get("entity"):
         final["entity"] = entity
-        if entity == "FREE_TEXT_WITH_PII":
-            final.update(category=rules.free_text_with_pii.category, grade=rules.free_text_with_pii.grade)
-            final["quasi_identifier"] = "direct"
-        elif entity == "NONE":
-            final.update(category=rules.default.category, grade=rules.default.grade, quasi_identifier=None)
-        else:
-            rule = _entity_rule(rules, entity)
-            if rule is not None:
-                final.update(category=rule.category, grade=rule.grade, quasi_identifier=rule.quasi_identifier)
+        graded = entity_grading(rules, entity)
+        if graded is not None:
+            final.update(category=graded.category, grade=graded.grade, quasi_identifier=graded.quasi_identifier)
     for key in ("category", "grade", "gbt43697"):
         value = getattr(override, key)
         if value is not None:
@@ -199,16 +186,8 @@ def apply_override(auto: dict[str, Any], override: Override | None, rules: Any) 
     return final
 
 
-def _entity_rule(rules: Any, entity: str) -> Any:
-    rule = rules.entities.get(entity)
-    if rule is not None:
-        return rule
-    # an output name another detected entity is reported as (e.g. NONE for 不动产权证号) has no rule of its own
-    return next((r for r in rules.entities.values() if (r.output_entity or "") == entity), None)
-
-
 def finalize(
-    auto: dict[str, Any], override: Override | None, signature: str, is_error: bool, rules: Any
+    auto: dict[str, Any], override: Override | None, signature: str, is_error: bool, rules: ClassificationRules
 ) -> dict[str, Any]:
     """Final values plus the review columns of a governance.field_classification row."""
     row = apply_override(auto, override, rules)

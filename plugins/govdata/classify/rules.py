@@ -128,10 +128,6 @@ class RecognizerRegistry(_Model):
             raise ValueError(f"duplicate recognizer names: {dupes}")
         return self
 
-    def for_entity(self, entity: str) -> list[RecognizerSpec]:
-        """Recognizers reporting an entity type."""
-        return [r for r in self.recognizers if r.entity == entity]
-
 
 class EntityRule(_Model):
     """What finding an entity in a column means."""

@@ -3,6 +3,10 @@
 Incremental: a column is re-classified only when it is new, its name/type/comment changed, the recognizer
 or rules version changed, or its previous classification failed; ``full_refresh`` re-does every column.
 Reviewer overrides (CLI and config/classification_overrides.yaml) are applied on every run and always win.
+
+Read, decide, write: `store.load_department_state` reads what the run needs, the stale columns are sampled
+and classified, `plan_department` (pure) decides the override sync, re-review flags, audit entries and rows,
+and `store.apply_plan` writes them inside the department's transaction.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
     import psycopg
 
     from govdata.classify.column import ColumnClassifier
+    from govdata.classify.rules import ClassificationRules
     from govdata.classify.store import HarvestedField
     from govdata.config import Department
 
@@ -127,7 +132,7 @@ def is_fresh(previous: dict[str, Any] | None, fld: HarvestedField, recognizer_ve
 
 
 class DepartmentClassification:
-    """One run over one department; `run` does it all inside one transaction on ``conn``."""
+    """One run over one department; `run` reads, plans and applies inside one transaction on ``conn``."""
 
     def __init__(
         self,
@@ -182,80 +187,38 @@ class DepartmentClassification:
             evidence = {"error": reason, "note": "classification failed: held at L4 until reviewed or re-run"}
             return dict(FAILED), evidence, 0, True
 
-    # ------------------------------------------------------------------ YAML overrides
-    def sync_yaml(
-        self,
-        overrides: dict[tuple[str, str], Override],
-        fields: dict[tuple[str, str], HarvestedField],
-        before: dict[tuple[str, str], dict[str, Any]],
-        autos: dict[tuple[str, str], dict[str, Any]],
-    ) -> int:
-        """Bring the stored YAML decisions in line with config/classification_overrides.yaml; audit changes."""
-        changes = 0
-        wanted = {e.key: e for e in self.yaml_entries}
-        for key, entry in wanted.items():
-            fld = fields.get(key)
-            signature = fld.signature if fld else None
-            old = overrides.get(key)
-            if old is not None and old.source == "yaml" and old.source_ref == entry_ref(entry):
-                if old.reviewed_signature is None and signature is not None:
-                    # declared before the column was first harvested: reviewed against what it is now
-                    old = replace(old, reviewed_signature=signature)
-                    store.save_override(self.conn, self.dept.code, key[0], key[1], old)
-                    overrides[key] = old
-                continue
-            new = override_from_entry(entry, signature, self.now)
-            if fld is None:
-                log.warning(
-                    "%s: config/classification_overrides.yaml names %s.%s, which the latest crawl did not harvest;"
-                    " it will apply when the column appears",
-                    self.dept.label, key[0], key[1],
-                )  # fmt: skip
-            store.save_override(self.conn, self.dept.code, key[0], key[1], new)
-            overrides[key] = new
-            auto = autos.get(key)
-            after = finalize(auto, new, signature or "", False, self.classifier.rules) if auto else new.values()
-            store.record_audit(
-                self.conn, changed_by=entry.reviewer, department_code=self.dept.code, source_name=key[0],
-                column_name=key[1], action="yaml_override", before=store.audited_values(before.get(key)),
-                after={**store.classification_values(after), "decision": "override"}, reason=entry.reason,
-                source="yaml",
-            )  # fmt: skip
-            changes += 1
-        for key, old in list(overrides.items()):
-            if old.source == "yaml" and key not in wanted:
-                store.delete_override(self.conn, self.dept.code, key[0], key[1])
-                del overrides[key]
-                auto = autos.get(key)
-                store.record_audit(
-                    self.conn, changed_by=self.actor, department_code=self.dept.code, source_name=key[0],
-                    column_name=key[1], action="yaml_removed", before=store.audited_values(before.get(key)),
-                    after=store.audited_values(auto), reason="removed from config/classification_overrides.yaml"
-                    f" (was: {old.reason})", source="yaml",
-                )  # fmt: skip
-                changes += 1
-        return changes
-
-    # ------------------------------------------------------------------ the run
+    # ------------------------------------------------------------------ the run: read → plan → apply
     def run(self, crawl_run_id: int, summary: ClassifySummary) -> None:
         """Classify what changed, apply overrides, write fields and table grades (caller commits)."""
         from govdata.classify.rules import recognizer_version, rules_version
 
-        conn, code = self.conn, self.dept.code
-        rv, rules_v = recognizer_version(), rules_version()
-        summary.recognizer_version, summary.rules_version = rv, rules_v
-        size = self.classifier.rules.sample_size
-        harvest = store.current_harvest(conn, crawl_run_id)
-        fields = {f.key: f for f in harvest}
-        stored = store.stored_fields(conn, code)
-        overrides = store.load_overrides(conn, code)
-        summary.columns = len(harvest)
+        versions = (recognizer_version(), rules_version(), self.now)
+        summary.recognizer_version, summary.rules_version = versions[0], versions[1]
+        state = store.load_department_state(self.conn, self.dept.code, crawl_run_id)
+        summary.columns = len(state.harvest)
+        autos, fresh = self.classify_stale(state, versions, summary)
+        plan, counts = plan_department(
+            state, autos, fresh, self.yaml_entries, versions, self.dept.code, self.actor, self.classifier.rules
+        )
+        for message in counts.warnings:
+            log.warning("%s: %s", self.dept.label, message)
+        summary.yaml_changes, summary.overridden, summary.needs_review = (
+            counts.yaml_changes,
+            counts.overridden,
+            counts.needs_review,
+        )
+        summary.removed, summary.tables = store.apply_plan(self.conn, plan, self.classifier)
 
+    def classify_stale(
+        self, state: store.DepartmentState, versions: tuple[str, str, datetime], summary: ClassifySummary
+    ) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[tuple[str, str], dict[str, Any]]]:
+        """(auto values of every column, the new stored part of the re-classified ones); fresh columns are kept."""
+        size = self.classifier.rules.sample_size
         autos: dict[tuple[str, str], dict[str, Any]] = {}
         fresh: dict[tuple[str, str], dict[str, Any]] = {}  # key -> new auto part of the row
-        for fld in harvest:
-            previous = stored.get(fld.key)
-            if not self.full_refresh and is_fresh(previous, fld, rv, rules_v):
+        for fld in state.harvest:
+            previous = state.stored.get(fld.key)
+            if not self.full_refresh and is_fresh(previous, fld, versions[0], versions[1]):
                 assert previous is not None
                 autos[fld.key] = stored_auto(previous)
                 summary.skipped += 1
@@ -267,79 +230,178 @@ class DepartmentClassification:
             if failed:
                 summary.failed += 1
                 summary.failed_columns.append(f"{fld.source_name}.{fld.column_name}")
+        return autos, fresh
 
-        summary.yaml_changes = self.sync_yaml(overrides, fields, stored, autos)
 
-        rows = []
-        for fld in harvest:
-            key = fld.key
-            previous = stored.get(key)
-            override = overrides.get(key)
-            if (
-                override is not None
-                and override.needs_review(fld.signature)
-                and override.flagged_signature != (fld.signature)
-            ):
-                self._flag(fld, previous, override)
-                override = replace(override, flagged_signature=fld.signature)
-                store.save_override(conn, code, key[0], key[1], override)
-            if key in fresh:
-                extra = fresh[key]
-                new_versions = (rv, rules_v, self.now)
-            else:
-                assert previous is not None
-                extra = {k: previous[k] for k in ("evidence", "sample_size", "is_error")}
-                new_versions = (previous["recognizer_version"], previous["rules_version"], previous["classified_at"])
-            auto = autos[key]
-            final = finalize(auto, override, fld.signature, extra["is_error"], self.classifier.rules)
-            row = {
-                "department_code": code,
-                "source_name": fld.source_name,
-                "column_name": fld.column_name,
-                "raw_schema": fld.raw_schema,
-                "raw_table": fld.raw_table,
-                "ordinal_position": fld.ordinal_position,
-                "data_type": fld.data_type,
-                "column_comment": fld.column_comment,
-                **final,
-                **{f"auto_{k}": v for k, v in auto.items()},
-                **extra,
-                "recognizer_version": new_versions[0],
-                "rules_version": new_versions[1],
-                "classified_at": new_versions[2],
-                "column_signature": fld.signature,
-                "crawl_run_id": crawl_run_id,
-            }
-            summary.overridden += bool(row["is_overridden"])
-            summary.needs_review += bool(row["needs_review"])
-            if previous is None or _differs(row, previous):
-                rows.append(row)
-        store.upsert_fields(conn, rows)
-        keep = store.unreadable_sources(conn, code, crawl_run_id)
-        summary.removed = store.delete_stale_fields(conn, code, set(fields), keep)
-        summary.tables = store.refresh_table_grades(conn, code, self.classifier)
+# ---------------------------------------------------------------------------------------------- the plan (pure)
+@dataclass
+class PlanCounts:
+    """What a plan does, for the summary; warnings for the log."""
 
-    def _flag(self, fld: HarvestedField, previous: dict[str, Any] | None, override: Override) -> None:
-        """Audit that a reviewed column changed: its override stays applied but must be looked at again."""
-        before = {"column_signature": override.reviewed_signature}
-        if previous is not None:
-            before.update(data_type=previous["data_type"], column_comment=previous["column_comment"])
-        after = {
-            "column_signature": fld.signature,
-            "data_type": fld.data_type,
-            "column_comment": fld.column_comment,
-            "needs_review": True,
-        }
-        store.record_audit(
-            self.conn, changed_by=self.actor, department_code=self.dept.code, source_name=fld.source_name,
-            column_name=fld.column_name, action="needs_review", before=before, after=after,
-            reason=f"header or type changed since {override.reviewed_by} reviewed it; the override still applies",
-            source="classify",
+    yaml_changes: int = 0
+    overridden: int = 0
+    needs_review: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def plan_department(
+    state: store.DepartmentState,
+    autos: dict[tuple[str, str], dict[str, Any]],
+    fresh: dict[tuple[str, str], dict[str, Any]],
+    yaml_entries: list[OverrideEntry],
+    versions: tuple[str, str, datetime],
+    department_code: str,
+    actor: str,
+    rules: ClassificationRules,
+) -> tuple[store.ClassificationPlan, PlanCounts]:
+    """What to write: YAML override sync, re-review flags, the changed field rows, stale rows to drop."""
+    plan = store.ClassificationPlan(
+        department_code, current={f.key for f in state.harvest}, keep_sources=set(state.unreadable)
+    )
+    counts = PlanCounts()
+    overrides = dict(state.overrides)
+    fields = {f.key: f for f in state.harvest}
+    _plan_yaml(plan, counts, overrides, fields, state.stored, autos, yaml_entries, versions[2], actor, rules)
+    for fld in state.harvest:
+        override = overrides.get(fld.key)
+        if (
+            override is not None
+            and override.needs_review(fld.signature)
+            and override.flagged_signature != (fld.signature)
+        ):
+            plan.audits.append(_flag_entry(fld, state.stored.get(fld.key), override, actor))
+            counts.warnings.append(
+                f"{fld.source_name}.{fld.column_name} changed since it was reviewed by {override.reviewed_by}:"
+                " override kept, flagged for re-review"
+            )
+            override = replace(override, flagged_signature=fld.signature)
+            plan.save_overrides[fld.key] = override
+        row = field_row(fld, state, autos[fld.key], fresh.get(fld.key), override, versions, department_code, rules)
+        counts.overridden += bool(row["is_overridden"])
+        counts.needs_review += bool(row["needs_review"])
+        previous = state.stored.get(fld.key)
+        if previous is None or _differs(row, previous):
+            plan.rows.append(row)
+    return plan, counts
+
+
+def _plan_yaml(
+    plan: store.ClassificationPlan,
+    counts: PlanCounts,
+    overrides: dict[tuple[str, str], Override],
+    fields: dict[tuple[str, str], HarvestedField],
+    before: dict[tuple[str, str], dict[str, Any]],
+    autos: dict[tuple[str, str], dict[str, Any]],
+    yaml_entries: list[OverrideEntry],
+    now: datetime,
+    actor: str,
+    rules: ClassificationRules,
+) -> None:
+    """Bring the stored YAML decisions in line with config/classification_overrides.yaml; audit changes.
+
+    ``overrides`` is updated to what they will be once the plan is applied.
+    """
+    wanted = {e.key: e for e in yaml_entries}
+    for key, entry in wanted.items():
+        fld = fields.get(key)
+        signature = fld.signature if fld else None
+        old = overrides.get(key)
+        if old is not None and old.source == "yaml" and old.source_ref == entry_ref(entry):
+            if old.reviewed_signature is None and signature is not None:
+                # declared before the column was first harvested: reviewed against what it is now
+                old = replace(old, reviewed_signature=signature)
+                plan.save_overrides[key] = overrides[key] = old
+            continue
+        new = override_from_entry(entry, signature, now)
+        if fld is None:
+            counts.warnings.append(
+                f"config/classification_overrides.yaml names {key[0]}.{key[1]}, which the latest crawl did not"
+                " harvest; it will apply when the column appears"
+            )
+        plan.save_overrides[key] = overrides[key] = new
+        auto = autos.get(key)
+        after = finalize(auto, new, signature or "", False, rules) if auto else new.values()
+        plan.audits.append(
+            store.AuditEntry(
+                changed_by=entry.reviewer, source_name=key[0], column_name=key[1], action="yaml_override",
+                before=store.audited_values(before.get(key)),
+                after={**store.classification_values(after), "decision": "override"}, reason=entry.reason,
+                source="yaml",
+            )
         )  # fmt: skip
-        log.warning(
-            "%s: %s.%s changed since it was reviewed by %s: override kept, flagged for re-review",
-            self.dept.label, fld.source_name, fld.column_name, override.reviewed_by,
-        )  # fmt: skip
+        counts.yaml_changes += 1
+    for key, old in list(overrides.items()):
+        if old.source == "yaml" and key not in wanted:
+            plan.delete_overrides.append(key)
+            del overrides[key]
+            plan.audits.append(
+                store.AuditEntry(
+                    changed_by=actor, source_name=key[0], column_name=key[1], action="yaml_removed",
+                    before=store.audited_values(before.get(key)), after=store.audited_values(autos.get(key)),
+                    reason=f"removed from config/classification_overrides.yaml (was: {old.reason})", source="yaml",
+                )
+            )  # fmt: skip
+            counts.yaml_changes += 1
+
+
+def _flag_entry(
+    fld: HarvestedField, previous: dict[str, Any] | None, override: Override, actor: str
+) -> store.AuditEntry:
+    """The audit entry of a reviewed column that changed: its override stays applied but must be looked at again."""
+    before = {"column_signature": override.reviewed_signature}
+    if previous is not None:
+        before.update(data_type=previous["data_type"], column_comment=previous["column_comment"])
+    after = {
+        "column_signature": fld.signature,
+        "data_type": fld.data_type,
+        "column_comment": fld.column_comment,
+        "needs_review": True,
+    }
+    return store.AuditEntry(
+        changed_by=actor, source_name=fld.source_name, column_name=fld.column_name, action="needs_review",
+        before=before, after=after,
+        reason=f"header or type changed since {override.reviewed_by} reviewed it; the override still applies",
+        source="classify",
+    )  # fmt: skip
+
+
+def field_row(
+    fld: HarvestedField,
+    state: store.DepartmentState,
+    auto: dict[str, Any],
+    fresh: dict[str, Any] | None,
+    override: Override | None,
+    versions: tuple[str, str, datetime],
+    department_code: str,
+    rules: ClassificationRules,
+) -> dict[str, Any]:
+    """The governance.field_classification row of one column: final values, automatic values, versions."""
+    if fresh is not None:
+        extra = fresh
+        new_versions = versions
+    else:
+        previous = state.stored[fld.key]
+        extra = {k: previous[k] for k in ("evidence", "sample_size", "is_error")}
+        new_versions = (previous["recognizer_version"], previous["rules_version"], previous["classified_at"])
+    final = finalize(auto, override, fld.signature, extra["is_error"], rules)
+    return {
+        "department_code": department_code,
+        "source_name": fld.source_name,
+        "column_name": fld.column_name,
+        "raw_schema": fld.raw_schema,
+        "raw_table": fld.raw_table,
+        "ordinal_position": fld.ordinal_position,
+        "data_type": fld.data_type,
+        "column_comment": fld.column_comment,
+        **final,
+        **{f"auto_{k}": v for k, v in auto.items()},
+        **extra,
+        "recognizer_version": new_versions[0],
+        "rules_version": new_versions[1],
+        "classified_at": new_versions[2],
+        "column_signature": fld.signature,
+        "crawl_run_id": state.crawl_run_id,
+    }
 
 
 def departments_to_classify(configured: list[str], refreshed_assets: list[str]) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -181,6 +181,77 @@ def delete_stale_fields(
     return len(stale)
 
 
+# ---------------------------------------------------------------------------------------------- read → apply
+@dataclass(frozen=True)
+class DepartmentState:
+    """What a classification run reads of one department before it decides anything."""
+
+    crawl_run_id: int
+    harvest: list[HarvestedField]
+    stored: dict[tuple[str, str], dict[str, Any]]
+    overrides: dict[tuple[str, str], Override]
+    unreadable: set[str]
+
+
+def load_department_state(conn: psycopg.Connection, department_code: str, crawl_run_id: int) -> DepartmentState:
+    """The harvest of that crawl, the stored classifications and overrides, and the sources it could not read."""
+    return DepartmentState(
+        crawl_run_id=crawl_run_id,
+        harvest=current_harvest(conn, crawl_run_id),
+        stored=stored_fields(conn, department_code),
+        overrides=load_overrides(conn, department_code),
+        unreadable=unreadable_sources(conn, department_code, crawl_run_id),
+    )
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One governance.classification_audit entry to write (see `record_audit`)."""
+
+    changed_by: str
+    source_name: str
+    column_name: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None
+    source: str
+
+
+@dataclass
+class ClassificationPlan:
+    """Everything a classification run writes for one department, decided before anything is written."""
+
+    department_code: str
+    #: overrides to insert or replace, and those to remove, by (source, column)
+    save_overrides: dict[tuple[str, str], Override] = field(default_factory=dict)
+    delete_overrides: list[tuple[str, str]] = field(default_factory=list)
+    audits: list[AuditEntry] = field(default_factory=list)
+    #: field_classification rows that are new or changed
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    #: the columns harvested now, and the sources whose rows stay although not harvested (unreadable)
+    current: set[tuple[str, str]] = field(default_factory=set)
+    keep_sources: set[str] = field(default_factory=set)
+
+
+def apply_plan(conn: psycopg.Connection, plan: ClassificationPlan, classifier: ColumnClassifier) -> tuple[int, int]:
+    """Write a plan (the caller holds the transaction); returns (stale rows removed, tables graded)."""
+    code = plan.department_code
+    for source_name, column_name in plan.delete_overrides:
+        delete_override(conn, code, source_name, column_name)
+    for (source_name, column_name), override in plan.save_overrides.items():
+        save_override(conn, code, source_name, column_name, override)
+    for entry in plan.audits:
+        record_audit(
+            conn, changed_by=entry.changed_by, department_code=code, source_name=entry.source_name,
+            column_name=entry.column_name, action=entry.action, before=entry.before, after=entry.after,
+            reason=entry.reason, source=entry.source,
+        )  # fmt: skip
+    upsert_fields(conn, plan.rows)
+    removed = delete_stale_fields(conn, code, plan.current, plan.keep_sources)
+    return removed, refresh_table_grades(conn, code, classifier)
+
+
 # ---------------------------------------------------------------------------------------------- overrides
 def _override(row: dict[str, Any]) -> Override:
     return Override(
@@ -295,7 +366,7 @@ def refresh_table_grades(
     from psycopg.rows import dict_row
     from psycopg.types.json import Jsonb
 
-    from govdata.classify.column import ColumnClassification
+    from govdata.classify.grading import ColumnClassification
 
     query = """
         select f.*, t.row_count
