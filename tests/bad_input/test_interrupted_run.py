@@ -40,8 +40,8 @@ def test_killing_govdata_run_fails_the_dag_run_and_stops_its_child(demo, airflow
 
     ensure_meta_schema(warehouse_conn)
     code = (
-        "import sys; from datetime import datetime; from govdata.commands.platform import run_dag;"
-        "run_dag('crawl_departments', datetime.fromisoformat(sys.argv[1]))"
+        "import sys; from datetime import datetime; from govdata.commands.platform import run_dags;"
+        "run_dags(['crawl_departments', 'classify_fields'], datetime.fromisoformat(sys.argv[1]))"
     )
     parent = subprocess.Popen([sys.executable, "-c", code, DAY], env=os.environ.copy())
     try:
@@ -55,11 +55,11 @@ def test_killing_govdata_run_fails_the_dag_run_and_stops_its_child(demo, airflow
         )
         parent.kill()  # kill -9: the parent cannot clean up; its child must notice by itself
         parent.wait(timeout=10)
-        _wait(lambda: not _children(f"run_dag crawl_departments {DAY}"), 90, "the child to stop")
+        _wait(lambda: not _children(f"run_dag crawl_departments classify_fields {DAY}"), 90, "the child to stop")
     finally:
         if parent.poll() is None:
             parent.kill()
-        for pid in _children(f"run_dag crawl_departments {DAY}"):
+        for pid in _children(f"run_dag crawl_departments classify_fields {DAY}"):
             os.kill(pid, 9)
     with create_session() as session:
         run = session.scalars(
@@ -71,6 +71,12 @@ def test_killing_govdata_run_fails_the_dag_run_and_stops_its_child(demo, airflow
         log = (config.local_dir() / "logs" / "crawl_departments.log").read_text(errors="replace")
         lines = [line[:300] for line in log.splitlines() if "GOVDATA_DAG_STATE" in line or "rror" in line]
         assert str(run.state) == "failed", "\n".join(lines)
+        assert "GOVDATA_DAG_STATE interrupted" in log, "\n".join(lines)
+        # the DAG after the interrupted one in the same process never starts, nor is left running
+        later = session.scalars(
+            select(DagRun).where(DagRun.dag_id == "classify_fields", DagRun.logical_date == day)
+        ).all()
+        assert all(str(r.state) == "failed" for r in later), [str(r.state) for r in later]
     assert not states & {"running", "queued", "scheduled"}, states
     left = warehouse_conn.execute(
         "select department_code, status, error_message from meta.crawl_run where logical_date = %s", (day,)

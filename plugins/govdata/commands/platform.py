@@ -161,31 +161,60 @@ def _tail(path: Path, lines: int = 25) -> str:
     return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
-def run_dag(dag_id: str, logical_date: datetime) -> bool:
-    """Run a DAG through Airflow (recorded in the metadata DB, visible in the UI)."""
+def run_dags(dag_ids: list[str] | tuple[str, ...], logical_date: datetime) -> bool:
+    """Run DAGs one after the other in one Airflow process, each logging to .local/logs/<dag>.log.
+
+    Airflow, the DAG files and the in-process execution API start once for all of them. Prints each
+    DAG's outcome and time as it finishes; True when every run succeeded.
+    """
     from govdata.airflow_env import airflow_environment
 
-    log_file = _logs_dir() / f"{dag_id}.log"
+    logs = _logs_dir()
     env = {**os.environ, **airflow_environment(_api_port())}
     started = time.monotonic()
-    with log_file.open("w", encoding="utf-8") as fh:
+    read_fd, write_fd = os.pipe()
+    states: dict[str, str] = {}
+    with (logs / f"{dag_ids[0]}.log").open("w", encoding="utf-8") as fh:
         child = subprocess.Popen(
-            [sys.executable, "-m", "govdata.commands.run_dag", dag_id, logical_date.isoformat()],
-            env=env, stdout=fh, stderr=subprocess.STDOUT, preexec_fn=_end_with_parent,
+            [sys.executable, "-m", "govdata.commands.run_dag", *dag_ids, logical_date.isoformat(),
+             "--log-dir", str(logs), "--progress-fd", str(write_fd)],
+            env=env, stdout=fh, stderr=subprocess.STDOUT, pass_fds=(write_fd,), preexec_fn=_end_with_parent,
         )  # fmt: skip
+        os.close(write_fd)
         try:
-            returncode = child.wait()
+            with os.fdopen(read_fd, encoding="utf-8") as progress:
+                for line in progress:
+                    states.update(_report_progress(line.split(), started))
+            child.wait()
         except BaseException:  # `govdata run` interrupted: the DAG run ends with it, marked failed
             _stop(child)
             raise
-    ok = returncode == 0
-    _say(f"• DAG {dag_id}: {'success' if ok else 'FAILED'} in {time.monotonic() - started:.0f}s (log: {log_file})")
-    if not ok:
-        alerts = [line for line in log_file.read_text(encoding="utf-8", errors="replace").splitlines()
-                  if "[govdata alert]" in line or "GOVDATA_DAG_STATE" in line]  # fmt: skip
-        for line in alerts[-10:] or _tail(log_file).splitlines():
-            _say(f"    {line.strip()[:400]}")
-    return ok
+    for dag_id in dag_ids:
+        if states.get(dag_id) != "success":
+            _report_failure(dag_id, logs / f"{dag_id}.log", states.get(dag_id))
+    return child.returncode == 0 and all(states.get(d) == "success" for d in dag_ids)
+
+
+def _report_progress(words: list[str], started: float) -> dict[str, str]:
+    """Say what a progress line of the DAG-running child tells; returns {dag: state} once a DAG ended."""
+    if words[:1] == ["GOVDATA_DAG_READY"]:
+        _say(f"• Airflow started in one process for the DAGs (DAG files parsed) in {time.monotonic() - started:.0f}s")
+    elif words[:1] == ["GOVDATA_DAG_STATE"] and len(words) == 4:
+        dag_id, state, seconds = words[1:]
+        outcome = "success" if state == "success" else "FAILED"
+        _say(f"• DAG {dag_id}: {outcome} in {float(seconds):.0f}s (log: {_logs_dir() / f'{dag_id}.log'})")
+        return {dag_id: state}
+    return {}
+
+
+def _report_failure(dag_id: str, log_file: Path, state: str | None) -> None:
+    """A DAG that did not succeed: its alerts (or the end of its log) under the outcome line."""
+    if state is None:
+        _say(f"• DAG {dag_id}: FAILED, did not finish (log: {log_file})")
+    text = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
+    alerts = [line for line in text.splitlines() if "[govdata alert]" in line or "GOVDATA_DAG_STATE" in line]
+    for line in alerts[-10:] or text.splitlines()[-25:]:
+        _say(f"    {line.strip()[:400]}")
 
 
 def _end_with_parent() -> None:
@@ -258,9 +287,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     migrate_airflow()
     prepare_dbt()
     logical_date = _today_midnight()
-    ok = True
-    for dag_id in MAIN_JOB_DAGS:
-        ok = run_dag(dag_id, logical_date) and ok
+    ok = run_dags(MAIN_JOB_DAGS, logical_date)
     print_summary()
     return 0 if ok else 1
 
