@@ -333,8 +333,8 @@ def test_a_failed_copy_keeps_describing_the_snapshot_and_a_department_leaving_wi
     assert {k: v["status"] for k, v in after.items() if k[0] != "leaver"} == before, "the others are untouched"
 
 
-def test_dbt_unit_tests_of_the_matching_rules_pass(catalog_built):
-    """The dbt `unit_tests:` (synonym matching, role pairing) run against the built warehouse's relations."""
+def test_dbt_unit_tests_of_the_catalog_rules_pass(catalog_built):
+    """The dbt `unit_tests:` (synonym matching, role pairing, staleness, code assignment) on the built warehouse."""
     import subprocess
 
     from govdata.catalog.dbt import dbt_environment, dbt_executable, dbt_project_dir
@@ -344,12 +344,16 @@ def test_dbt_unit_tests_of_the_matching_rules_pass(catalog_built):
         cwd=dbt_project_dir(), capture_output=True, text=True, env=dbt_environment(),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-3000:]
-    for name in (
+    names = (
         "data_item_synonyms_longest_name_wins_and_roles",
         "shared_key_pairs_by_role_else_only_key_never_a_guess",
-    ):
+        "stale_only_past_the_declared_cycle_at_the_latest_crawl",
+        "codes_kept_and_new_resources_numbered_on_within_their_class",
+        "first_build_numbers_every_class_from_000001",
+    )
+    for name in names:
         assert name in proc.stdout
-    assert "PASS=2 " in proc.stdout and "ERROR=0" in proc.stdout
+    assert f"PASS={len(names)} " in proc.stdout and "ERROR=0" in proc.stdout
 
 
 def test_the_catalog_run_emits_only_the_catalog_asset_not_one_per_dbt_model(catalog_built):
