@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from govdata import config, warehouse
+from govdata.commands.run_dag import run_for_day
 from govdata.mask.pseudonyms import pseudonym
 from tests.conftest import load_dag
 
@@ -26,7 +27,7 @@ def catalog_built(crawled):
     """The catalog built once through the build_catalog DAG (Cosmos runs the dbt models and tests)."""
     dag = load_dag("build_catalog")
     day = datetime.fromisoformat("2026-11-01T06:00:00+08:00")
-    run = dag.test(logical_date=day, run_after=day)
+    run = run_for_day(dag, day)
     assert str(run.state) == "success"
     return run
 
@@ -387,7 +388,7 @@ def test_a_failing_dbt_test_fails_the_catalog_run_after_the_models_were_built(ca
             [run_id],
         )
         day = datetime.fromisoformat("2026-11-02T06:00:00+08:00")
-        run = load_dag("build_catalog").test(logical_date=day, run_after=day)
+        run = run_for_day(load_dag("build_catalog"), day)
         states = {ti.task_id: ti.state for ti in run.get_task_instances()}
     finally:
         warehouse_conn.execute("delete from meta.crawl_error where source_name = 'no_such_file.csv'")

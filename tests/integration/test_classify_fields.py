@@ -15,6 +15,7 @@ from psycopg import sql
 
 from govdata import config, warehouse
 from govdata.cli import main
+from govdata.commands.run_dag import real_run_start
 from govdata.config import Department
 from tests.conftest import load_dag
 from tests.unit.test_recognizers import make_id
@@ -70,9 +71,10 @@ def _task_summaries(dag_run) -> dict[str, dict]:
 def classified(crawled, warehouse_conn):
     """The demo classified once through the DAG (full refresh, so earlier runs do not matter), timed."""
     started = time.perf_counter()
-    run = load_dag("classify_fields").test(
-        logical_date=datetime.fromisoformat(FIRST_RUN), run_conf={"full_refresh": True}
-    )
+    with real_run_start():
+        run = load_dag("classify_fields").test(
+            logical_date=datetime.fromisoformat(FIRST_RUN), run_conf={"full_refresh": True}
+        )
     return run, time.perf_counter() - started
 
 
@@ -273,7 +275,8 @@ def test_second_run_reclassifies_nothing(classified, demo, warehouse_conn):
 
     audits = warehouse_conn.execute("select count(*) from governance.classification_audit").fetchone()[0]
     before = state()
-    rerun = load_dag("classify_fields").test(logical_date=datetime.fromisoformat(SECOND_RUN))
+    with real_run_start():
+        rerun = load_dag("classify_fields").test(logical_date=datetime.fromisoformat(SECOND_RUN))
     assert str(rerun.state) == "success"
     summaries = _task_summaries(rerun)
     assert {s["classified"] for s in summaries.values()} == {0}

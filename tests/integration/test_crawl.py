@@ -8,6 +8,7 @@ import pytest
 import yaml
 from psycopg import sql
 
+from govdata.commands.run_dag import run_for_day
 from tests.conftest import load_dag
 
 #: Before any fixture ran: the crawl fixture's run really started after this.
@@ -217,7 +218,7 @@ def test_rerun_changes_nothing(crawled, demo, warehouse_conn):
     before = state()
     dag = load_dag("crawl_departments")
     day = datetime.fromisoformat("2026-11-02T00:00:00+08:00")
-    rerun = dag.test(logical_date=day, run_after=day)
+    rerun = run_for_day(dag, day)
     assert str(rerun.state) == "success"
     assert state() == before
     changes = warehouse_conn.execute(
@@ -236,7 +237,7 @@ def test_rerun_changes_nothing(crawled, demo, warehouse_conn):
                 ).fetchone()
                 assert total == distinct == table["row_count"], f"{code}.{table['name']}"
     # the same logical date again replaces that run's records instead of adding to them
-    again = dag.test(logical_date=day, run_after=day)
+    again = run_for_day(dag, day)
     assert again.run_id == rerun.run_id
     runs = warehouse_conn.execute("select count(*) from meta.crawl_run where run_id = %s", (rerun.run_id,)).fetchone()[
         0
@@ -271,7 +272,7 @@ def test_unreachable_department_fails_alone_after_retries(crawled, demo, warehou
 
     dag = load_dag("crawl_departments")
     day = datetime.fromisoformat("2026-11-03T00:00:00+08:00")
-    run = dag.test(logical_date=day, run_after=day)
+    run = run_for_day(dag, day)
     assert str(run.state) == "failed"
     with create_session() as session:
         tis = {ti.rendered_map_index: ti for ti in run.get_task_instances(session=session)
