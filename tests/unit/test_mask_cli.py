@@ -225,3 +225,70 @@ def test_missing_file_and_wrong_sheet(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["mask", str(source), "-o", str(tmp_path / "out.xlsx"), "--sheet", "无此表"]) != 0
     assert "登记.xlsx: no sheet named '无此表'" in capsys.readouterr().err
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_demo_drop_files_leave_no_personal_value_and_keep_the_other_columns(tmp_path: Path) -> None:
+    """Every readable drop-folder file of the demo: manifest personal columns masked, the rest read back the same."""
+    from govdata.demo.build import generate
+    from govdata.demo.dropfiles import write_drop_folder
+    from govdata.files import read_tabular
+
+    masked_files = 0
+    for data in generate(20261122, 0.05, dt.date(2026, 11, 22)):
+        if not data.files:
+            continue
+        folder = tmp_path / data.code
+        write_drop_folder(folder, data.files, dt.datetime(2026, 11, 22))
+        for drop in data.files:
+            source, out = folder / drop.name, tmp_path / "out" / data.code / drop.name
+            out.parent.mkdir(parents=True, exist_ok=True)
+            code = main(["mask", str(source), "-o", str(out)])
+            if drop.kind == "broken":
+                assert code != 0 and not out.exists()
+                continue
+            assert code == 0, drop.name
+            masked_files += 1
+            before = {t.name: t for t in read_tabular(source)}
+            after = {t.name: t for t in read_tabular(out)}
+            assert list(after) == list(before)
+            cells = {v for t in after.values() for row in t.rows for v in row if v is not None}
+            text = "\n".join(cells)
+            for table in drop.tables:
+                personal = {c.name for c in table.columns if c.pii}
+                name = next(n for n in before if n.endswith(table.name) or table.name.endswith(n))
+                old, new = before[name], after[name]
+                assert new.columns == old.columns and len(new.rows) == len(old.rows)
+                for i, column in enumerate(old.columns):
+                    if column.rsplit("/", 1)[-1] not in {p.rsplit("/", 1)[-1] for p in personal}:
+                        assert [r[i] for r in new.rows] == [r[i] for r in old.rows], (drop.name, column)
+                for column in table.columns:
+                    if not column.pii:
+                        continue
+                    for value in table.values(column.name):
+                        raw = None if value is None else str(value)
+                        if raw:
+                            assert raw not in cells, (drop.name, column.name)
+                            assert len(raw) < 5 or raw not in text, (drop.name, column.name)
+    assert masked_files >= 6
+
+
+def test_a_column_the_classifier_fails_on_stops_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from govdata.classify.column import ColumnClassifier
+
+    original = ColumnClassifier.classify
+
+    def classify(self: ColumnClassifier, name: str, *args: object, **kwargs: object) -> object:
+        if name == "联系电话":
+            raise RuntimeError("recognizer broke")
+        return original(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(ColumnClassifier, "classify", classify)
+    source = write_csv(tmp_path / "登记.csv", records(30)[0])
+
+    assert main(["mask", str(source), "-o", str(tmp_path / "out.csv")]) != 0
+
+    err = capsys.readouterr().err
+    assert "登记.csv: column '联系电话' cannot be classified (RuntimeError: recognizer broke)" in err
+    assert list(tmp_path.iterdir()) == [source]
