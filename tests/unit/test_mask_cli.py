@@ -225,6 +225,12 @@ def test_missing_file_and_wrong_sheet(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["mask", str(source), "-o", str(tmp_path / "out.xlsx"), "--sheet", "无此表"]) != 0
     assert "登记.xlsx: no sheet named '无此表'" in capsys.readouterr().err
     assert not (tmp_path / "out.xlsx").exists()
+    before = source.read_bytes()
+    assert main(["mask", str(source), "-o", str(source)]) != 0  # never over its own input
+    assert main(["mask", str(source), "-o", str(tmp_path / "out.csv")]) != 0  # nor into another format
+    err = capsys.readouterr().err
+    assert "must not be the input file" in err and "must have the input's format (.xlsx)" in err
+    assert source.read_bytes() == before and not (tmp_path / "out.csv").exists()
 
 
 def test_demo_drop_files_leave_no_personal_value_and_keep_the_other_columns(tmp_path: Path) -> None:
@@ -292,3 +298,25 @@ def test_a_column_the_classifier_fails_on_stops_the_file(
     err = capsys.readouterr().err
     assert "登记.csv: column '联系电话' cannot be classified (RuntimeError: recognizer broke)" in err
     assert list(tmp_path.iterdir()) == [source]
+
+
+def test_header_personal_values_unconfirmed_masked_and_null_tokens_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 手机号 column whose values are no valid numbers is masked all the same (fail closed); NULL and - stay."""
+    source = tmp_path / "名单.csv"
+    values = ["1381234", "NULL", "0001234567", "-", "138-1234", "", "9912345"]
+    source.write_text("序号,手机号\n" + "".join(f"{i},{v}\n" for i, v in enumerate(values)), encoding="utf-8")
+    out = tmp_path / "out.csv"
+
+    assert main(["mask", str(source), "-o", str(out)]) == 0
+
+    masked = read_csv_text(out)
+    assert masked[0] == ["序号", "手机号"]
+    assert [r[0] for r in masked[1:]] == [str(i) for i in range(len(values))]
+    for raw, (_, new) in zip(values, masked[1:], strict=True):
+        if raw in ("NULL", "-", ""):
+            assert new == raw
+        else:
+            assert new != raw and "*" in new
+    assert "手机号: masked as CN_MOBILE" in capsys.readouterr().err

@@ -91,8 +91,13 @@ class TableMasker:
         self.identifiers = [m for m in classifier.structured.matchers if m.confirming]
 
     def mask_cell(self, plan: ColumnPlan, text: str) -> str:
-        """One cell's text masked by its column's plan; unchanged when there is nothing to mask."""
-        if not text.strip():
+        """One cell's text masked by its column's plan; unchanged when there is nothing to mask.
+
+        Null-like tokens (``NULL``, ``-``, ``无`` …) are kept as written in every column: they hold no value.
+        """
+        from govdata.classify.column import as_text
+
+        if as_text(text) is None:
             return text
         if plan.action == "whole":
             return mask_value(plan.entity, text, self.policy) or text
