@@ -150,7 +150,10 @@ def write_workbook(path: Path) -> tuple[list[list[str]], list[list[object]]]:
     second.append(["区县", "联系人", "电话", "统计日期", "人数", "占比"])
     others: list[list[object]] = []
     for i in range(30):
-        row = ["南山区", person(rng), mobile(rng), dt.datetime(2024, 6, 1 + i % 28), 100 + i, 0.25]
+        phone: object = mobile(rng)
+        if i % 2:
+            phone = int(str(phone))  # a phone number typed as a number
+        row = ["南山区", person(rng), phone, dt.datetime(2024, 6, 1 + i % 28), 100 + i, 0.25]
         others.append(row)
         second.append(row)
     workbook.save(path)
@@ -180,6 +183,7 @@ def test_xlsx_every_sheet_masked_types_kept(tmp_path: Path) -> None:
         cells = second[i + 2]
         assert cells[0].value == "南山区"
         assert cells[1].value != raw[1] and cells[2].value != raw[2] and "*" in cells[2].value
+        assert str(raw[2])[:3] + "****" + str(raw[2])[-4:] == cells[2].value  # a number masked as text
         assert cells[3].value == raw[3] and cells[4].value == raw[4] and cells[5].value == 0.25
 
 
@@ -320,3 +324,33 @@ def test_header_personal_values_unconfirmed_masked_and_null_tokens_kept(
         else:
             assert new != raw and "*" in new
     assert "手机号: masked as CN_MOBILE" in capsys.readouterr().err
+
+
+def test_report_shaped_sheet_title_and_header_kept_footer_spans_masked(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "名单"
+    sheet.append(["2024年第三季度临时救助名单"])
+    sheet.merge_cells("A1:D1")
+    sheet.append(["序号", "姓名", "身份证号码", "救助金额"])
+    people = [[i + 1, person(rng), an_id(rng), 500 + i] for i in range(20)]
+    for row in people:
+        sheet.append(row)
+    sheet.append([])
+    sheet.append(["制表人：王芳", None, "联系电话：13812345678"])
+    source, out = tmp_path / "名单.xlsx", tmp_path / "out.xlsx"
+    workbook.save(source)
+
+    assert main(["mask", str(source), "-o", str(out)]) == 0
+
+    masked = load_workbook(out)["名单"]
+    assert masked["A1"].value == "2024年第三季度临时救助名单" and "A1:D1" in masked.merged_cells
+    assert [c.value for c in masked[2]] == ["序号", "姓名", "身份证号码", "救助金额"]
+    for i, (number, name, number_id, amount) in enumerate(people):
+        cells = [c.value for c in masked[i + 3]]
+        assert cells[0] == number and cells[3] == amount
+        assert (
+            cells[1] != name and cells[1].startswith(name[0]) and cells[2] == number_id[:6] + "*" * 8 + number_id[-4:]
+        )
+    assert masked["C24"].value == "联系电话：138****5678"
