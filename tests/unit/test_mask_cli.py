@@ -354,3 +354,14 @@ def test_report_shaped_sheet_title_and_header_kept_footer_spans_masked(tmp_path:
             cells[1] != name and cells[1].startswith(name[0]) and cells[2] == number_id[:6] + "*" * 8 + number_id[-4:]
         )
     assert masked["C24"].value == "联系电话：138****5678"
+
+
+def test_csv_without_personal_data_is_written_back_byte_for_byte(tmp_path: Path) -> None:
+    """--keep-encoding on a file with nothing to mask: the same bytes (quotes, CRLF, empty fields, GBK)."""
+    source = tmp_path / "统计.csv"
+    source.write_bytes('编号,金额,状态,说明\r\n0001,"1,200.50",NULL,\r\n0002,3.10,-,"含""引号"""\r\n'.encode("gbk"))
+    out = tmp_path / "out.csv"
+
+    assert main(["mask", str(source), "-o", str(out), "--keep-encoding"]) == 0
+
+    assert out.read_bytes() == source.read_bytes()

@@ -15,7 +15,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Classify every column of a CSV or XLSX file on all its values and write a masked copy: personal "
             "columns (身份证号, 手机号, 姓名 …) masked whole, free text (备注) with only the detected spans masked, "
-            "every other column exactly as written. Rules: the 'publication' policy of config/masking.yaml."
+            "every other column exactly as written (but a validated ID or mobile number found in one is masked). "
+            "Rules: the 'publication' policy of config/masking.yaml."
         ),
     )
     parser.add_argument("path", type=Path, help="CSV or XLSX file to mask")
