@@ -1,4 +1,4 @@
-"""The `govdata` command: embedded PostgreSQL, demo data, crawl, classification and the main job."""
+"""The `govdata` command: embedded PostgreSQL, demo data, crawl, classification, masking and the main job."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "govdata.crawl.cli",
     "govdata.catalog.cli",
     "govdata.classify.cli",
+    "govdata.mask.cli",
 )
 
 
