@@ -159,7 +159,15 @@ def _clean_header(columns: list[str | None], label: str) -> list[str]:
     return cleaned
 
 
-def _csv_grid(path: Path) -> tuple[Grid, list[int], str]:
+def sniff_dialect(text: str) -> Any:
+    """The CSV dialect of a decoded file (delimiter , tab ; or |), as the crawl reads it; else Excel's."""
+    try:
+        return csv.Sniffer().sniff(text[:8192], delimiters=",\t;|")
+    except csv.Error:
+        return csv.excel
+
+
+def csv_grid(path: Path) -> tuple[Grid, list[int], str]:
     """A CSV's records as a grid, the physical line each record ends on, and the encoding."""
     data = read_bytes(path)
     if not data.strip():
@@ -169,10 +177,7 @@ def _csv_grid(path: Path) -> tuple[Grid, list[int], str]:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise FileReadError(f"{path.name}: NUL character on line {line}: not a text file")
-    try:
-        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",\t;|")
-    except csv.Error:
-        dialect = csv.excel
+    dialect = sniff_dialect(text)
     # the whole file is in memory already, so a field may be as long as the file: the csv module's
     # 128 KiB default once stopped a whole department on one long 备注
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
@@ -192,7 +197,7 @@ def _csv_grid(path: Path) -> tuple[Grid, list[int], str]:
 
 def read_csv(path: Path, overrides: Mapping[str, Override] | None = None) -> list[FileTable]:
     """Read a CSV file: one table (or one per table of a report-shaped file); records must fit the header."""
-    grid, lines, encoding = _csv_grid(path)
+    grid, lines, encoding = csv_grid(path)
     layouts = decide(grid, overrides.get(path.stem) if overrides is not None else None)
     if not layouts:
         raise FileReadError(f"{path.name}: file has no header row")

@@ -45,15 +45,12 @@ def atomic_output(out: Path) -> Iterator[Path]:
 
 def mask_csv(path: Path, out: Path, masker: TableMasker, keep_encoding: bool = False) -> list[ColumnReport]:
     """Mask a CSV: records of personal columns masked, everything else written back as decoded."""
-    from govdata.files import _csv_grid, read_bytes, read_csv
+    from govdata.files import csv_grid, read_bytes, read_csv, sniff_dialect
 
     tables = read_csv(path)
-    grid, _, encoding = _csv_grid(path)
+    grid, _, encoding = csv_grid(path)
     text = read_bytes(path).decode(encoding)
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=",\t;|")  # as the reader decided
-    except csv.Error:
-        dialect = csv.excel
+    dialect = sniff_dialect(text)  # as the reader decided
     reports = []
     for table in tables:
         assert table.layout is not None
