@@ -159,16 +159,19 @@ def _clean_header(columns: list[str | None], label: str) -> list[str]:
     return cleaned
 
 
-def sniff_dialect(text: str) -> Any:
-    """The CSV dialect of a decoded file (delimiter , tab ; or |), as the crawl reads it; else Excel's."""
-    try:
-        return csv.Sniffer().sniff(text[:8192], delimiters=",\t;|")
-    except csv.Error:
-        return csv.excel
+@dataclass(frozen=True)
+class CsvRecords:
+    """A CSV file parsed once: its records as a grid, and how it was written (to write it back alike)."""
+
+    grid: Grid
+    lines: list[int]  # the physical line each record ends on
+    encoding: str
+    dialect: Any  # csv dialect: delimiter , tab ; or |, quote character
+    line_terminator: str
 
 
-def csv_grid(path: Path) -> tuple[Grid, list[int], str]:
-    """A CSV's records as a grid, the physical line each record ends on, and the encoding."""
+def csv_records(path: Path) -> CsvRecords:
+    """Read and parse a CSV: encoding detected, dialect sniffed, every record; FileReadError if it cannot."""
     data = read_bytes(path)
     if not data.strip():
         raise FileReadError(f"{path.name}: file is empty")
@@ -177,7 +180,10 @@ def csv_grid(path: Path) -> tuple[Grid, list[int], str]:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise FileReadError(f"{path.name}: NUL character on line {line}: not a text file")
-    dialect = sniff_dialect(text)
+    try:
+        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",\t;|")
+    except csv.Error:
+        dialect = csv.excel
     # the whole file is in memory already, so a field may be as long as the file: the csv module's
     # 128 KiB default once stopped a whole department on one long 备注
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
@@ -192,12 +198,17 @@ def csv_grid(path: Path) -> tuple[Grid, list[int], str]:
         raise FileReadError(f"{path.name}: line {reader.line_num}: {exc}") from exc
     if cells:
         cells[0] = [v.lstrip("\ufeff") if v else v for v in cells[0]]
-    return Grid(cells), lines, encoding
+    return CsvRecords(Grid(cells), lines, encoding, dialect, "\r\n" if "\r\n" in text else "\n")
 
 
 def read_csv(path: Path, overrides: Mapping[str, Override] | None = None) -> list[FileTable]:
     """Read a CSV file: one table (or one per table of a report-shaped file); records must fit the header."""
-    grid, lines, encoding = csv_grid(path)
+    return csv_tables(path, csv_records(path), overrides)
+
+
+def csv_tables(path: Path, records: CsvRecords, overrides: Mapping[str, Override] | None = None) -> list[FileTable]:
+    """The tables of a parsed CSV (its grid is left as parsed); records must fit the header."""
+    grid, lines, encoding = records.grid, records.lines, records.encoding
     layouts = decide(grid, overrides.get(path.stem) if overrides is not None else None)
     if not layouts:
         raise FileReadError(f"{path.name}: file has no header row")

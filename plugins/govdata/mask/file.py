@@ -45,12 +45,11 @@ def atomic_output(out: Path) -> Iterator[Path]:
 
 def mask_csv(path: Path, out: Path, masker: TableMasker, keep_encoding: bool = False) -> list[ColumnReport]:
     """Mask a CSV: records of personal columns masked, everything else written back as decoded."""
-    from govdata.files import csv_grid, read_bytes, read_csv, sniff_dialect
+    from govdata.files import csv_records, csv_tables
 
-    tables = read_csv(path)
-    grid, _, encoding = csv_grid(path)
-    text = read_bytes(path).decode(encoding)
-    dialect = sniff_dialect(text)  # as the reader decided
+    records = csv_records(path)  # parsed once: the tables are read from it, the grid is written back
+    tables = csv_tables(path, records)
+    grid, encoding, dialect = records.grid, records.encoding, records.dialect
     reports = []
     for table in tables:
         assert table.layout is not None
@@ -74,7 +73,7 @@ def mask_csv(path: Path, out: Path, masker: TableMasker, keep_encoding: bool = F
         buffer,
         delimiter=dialect.delimiter,
         quotechar=dialect.quotechar or '"',
-        lineterminator="\r\n" if "\r\n" in text else "\n",
+        lineterminator=records.line_terminator,
     )
     writer.writerows([["" if v is None else v for v in row] for row in grid.cells])
     out_encoding = encoding if keep_encoding else DEFAULT_CSV_ENCODING
