@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar, get_args
@@ -640,6 +641,133 @@ class MaskingConfig(_Model):
 def load_masking_config() -> MaskingConfig:
     """config/masking.yaml, validated (read fresh: staff edit it between runs)."""
     return validate(MaskingConfig, _read_yaml("masking.yaml"), "masking.yaml")
+
+
+OpenAttribute = Literal["无条件开放", "有条件开放", "不予开放"]
+#: DCAT-AP data themes (http://publications.europa.eu/resource/authority/data-theme/…)
+DataTheme = Literal[
+    "AGRI", "ECON", "EDUC", "ENER", "ENVI", "GOVE", "HEAL", "INTR", "JUST", "OP_DATPRO", "REGI", "SOCI", "TECH", "TRAN"
+]  # fmt: skip
+DatasetId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,50}$")]
+#: department.table of config/departments.yaml (the table as the department names it)
+SourceRef = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,30}\..+$")]
+
+
+class Publisher(_Model):
+    """The publishing body: DCAT-AP publisher and contactPoint."""
+
+    name: str
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    homepage: str
+
+
+class Licence(_Model):
+    """The licence of every open dataset (an EU licence-vocabulary URI, so MQA counts it as from the vocabulary)."""
+
+    id: str
+    title: str
+    url: str
+
+
+class Spatial(_Model):
+    """DCAT-AP spatial coverage."""
+
+    label: str
+    uri: str
+
+
+class DerivedDatasets(_Model):
+    """Open datasets derived from every current resource of the catalog."""
+
+    enabled: bool = True
+    exclude: list[SourceRef] = []
+
+
+class CuratedDataset(_Model):
+    """A staff-defined open dataset: a dbt model under marts/open_data, with its catalogue entry."""
+
+    id: DatasetId
+    model: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    description: str
+    theme: DataTheme
+    keywords: list[str] = Field(min_length=1)
+    update_cycle: UpdateCycle
+    open_attribute: OpenAttribute
+    #: the resources the model reads: their personal columns are what the leak guard checks against
+    sources: list[SourceRef] = Field(min_length=1)
+
+
+class OpenDecision(_Model):
+    """A staff decision on one dataset's 开放属性: wins over the derived attribute, audited when it changes."""
+
+    dataset: DatasetId
+    open_attribute: OpenAttribute
+    reason: str = Field(min_length=2)
+    by: str = Field(min_length=1)
+
+
+class AccessGrant(_Model):
+    """有条件开放: one applicant's approved access to conditional datasets, until it expires."""
+
+    applicant: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
+    name: str
+    scenario: str
+    datasets: list[DatasetId] = Field(min_length=1)
+    expires: date
+
+    @property
+    def role(self) -> str:
+        """The PostgreSQL role of this applicant."""
+        return f"conditional_{self.applicant}"
+
+
+class OpenDataConfig(_Model):
+    """config/open_data.yaml."""
+
+    require_approval: bool = True
+    versions_kept: int = Field(default=3, ge=1, le=100)
+    k_anonymity: int = Field(default=5, ge=1)
+    policy: str = PUBLICATION_POLICY
+    publisher: Publisher
+    download_base_url: str
+    licence: Licence
+    spatial: Spatial
+    department_themes: dict[str, DataTheme] = {}
+    derived: DerivedDatasets = DerivedDatasets()
+    datasets: list[CuratedDataset] = []
+    decisions: list[OpenDecision] = []
+    access: list[AccessGrant] = []
+
+    @model_validator(mode="after")
+    def _unique(self) -> OpenDataConfig:
+        for what, keys in (
+            ("datasets", [d.id for d in self.datasets]),
+            ("decisions", [d.dataset for d in self.decisions]),
+            ("access", [a.applicant for a in self.access]),
+        ):
+            twice = sorted({k for k in keys if keys.count(k) > 1})
+            if twice:
+                raise ValueError(f"{what}: {twice} listed more than once")
+        return self
+
+    def decision(self, dataset: str) -> OpenDecision | None:
+        """Staff's decision on a dataset, if any."""
+        return next((d for d in self.decisions if d.dataset == dataset), None)
+
+    def theme(self, department: str) -> str:
+        """The DCAT-AP theme of a department's derived datasets."""
+        return self.department_themes.get(department, "GOVE")
+
+
+def load_open_data_config() -> OpenDataConfig:
+    """config/open_data.yaml, validated (read fresh: staff edit it between runs)."""
+    data = _read_yaml("open_data.yaml")
+    if not data:
+        raise ConfigError("config/open_data.yaml is missing: publication needs its publisher, licence and policy")
+    cfg = validate(OpenDataConfig, data, "open_data.yaml")
+    load_masking_config().policy(cfg.policy)  # an unknown policy is an error now, not at the first masked column
+    return cfg
 
 
 # The embedded servers: where they live and how to reach them, from the settings above (the server
