@@ -1,0 +1,1 @@
+"""开放 — publication of open datasets: derivation, masking, leak guard, versions, exports, metadata, access."""
