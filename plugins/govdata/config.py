@@ -46,6 +46,12 @@ def demo_dir() -> Path:
     return Path(env).resolve() if env else local_dir() / "demo"
 
 
+def published_dir() -> Path:
+    """Where published versions are exported (``<dataset>/<version>/``) and the DCAT-AP catalog is written."""
+    env = os.environ.get("GOVDATA_PUBLISHED_DIR")
+    return Path(env).resolve() if env else local_dir() / "published"
+
+
 def pg_port() -> int:
     """Port of the embedded PostgreSQL (``GOVDATA_PG_PORT`` overrides config/govdata.yaml)."""
     env = os.environ.get("GOVDATA_PG_PORT")
@@ -730,7 +736,9 @@ class OpenDataConfig(_Model):
     k_anonymity: int = Field(default=5, ge=1)
     policy: str = PUBLICATION_POLICY
     publisher: Publisher
-    download_base_url: str
+    #: base of the download URLs the portal serves (<base>/<dataset>/<version>/data.csv); None: file:// URLs of
+    #: the local published/ folder (the demo, where no portal serves the files)
+    download_base_url: str | None = None
     licence: Licence
     spatial: Spatial
     department_themes: dict[str, DataTheme] = {}
