@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "govdata.catalog.cli",
     "govdata.classify.cli",
     "govdata.mask.cli",
+    "govdata.publish.cli",
 )
 
 

@@ -43,6 +43,8 @@ CRAWL_COMPLETED_URI = "x-govdata://warehouse/raw"
 FIELD_CLASSIFICATION_URI = "x-govdata://warehouse/governance/field_classification"
 #: Emitted when the catalog (catalog.*) has been rebuilt.
 CATALOG_URI = "x-govdata://warehouse/catalog"
+#: Emitted when open datasets have been published (open_data.*, conditional_data.*, published/).
+OPEN_DATA_URI = "x-govdata://warehouse/open_data"
 
 
 def raw_asset_uri(department_code: str) -> str:
@@ -54,6 +56,7 @@ def raw_asset_uri(department_code: str) -> str:
 CRAWL_COMPLETED = Asset(name="raw_crawled", uri=CRAWL_COMPLETED_URI)
 FIELD_CLASSIFICATION = Asset(name="governance_field_classification", uri=FIELD_CLASSIFICATION_URI)
 CATALOG = Asset(name="catalog", uri=CATALOG_URI)
+OPEN_DATA = Asset(name="open_data", uri=OPEN_DATA_URI)
 #: One alias for every department's raw asset, so classification runs for the departments a crawl refreshed.
 RAW_DEPARTMENTS = AssetAlias(RAW_ALIAS_NAME)
 

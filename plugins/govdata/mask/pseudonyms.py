@@ -33,3 +33,11 @@ def pseudonym(value: str) -> str:
     with a secret key is used (GB/T 37964 pseudonymisation).
     """
     return hmac.new(_pseudonym_key(), value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def pseudonym_key() -> str:
+    """The key as text, for pseudonyms computed inside PostgreSQL (pgcrypto ``hmac``): same key, same pseudonyms.
+
+    Passed to the server as a query parameter, never stored there.
+    """
+    return _pseudonym_key().decode()

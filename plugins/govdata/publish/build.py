@@ -1,0 +1,276 @@
+"""Build one open dataset's candidate in PostgreSQL: columns treated by grade, text fully scanned, k-anonymity.
+
+The candidate is a table ``publish_work.<dataset>`` with a ``_row_id`` key. Structured columns are masked as
+whole columns by SQL functions (govdata.mask.sql), free text and every other text column are scanned cell by
+cell in PostgreSQL (govdata.publish.scan), quasi-identifiers are generalised until every combination is shared by
+at least k rows (smaller groups suppressed). Nothing here is served: pipeline.py checks and swaps.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Literal
+
+import psycopg
+from psycopg import sql
+
+from govdata import config, warehouse
+from govdata.publish.datasets import PSEUDONYMISED_ENTITIES, QUASI_IDENTIFIERS, DatasetSpec, SourceColumn
+
+log = logging.getLogger(__name__)
+
+WORK_SCHEMA = "publish_work"
+ROW_ID = "_row_id"
+
+Action = Literal["keep", "mask", "generalise", "spans", "pseudonym", "drop"]
+_DATE_TYPES = ("date", "timestamp without time zone", "timestamp with time zone")
+_NUMBER_TYPES = ("smallint", "integer", "bigint", "numeric", "real", "double precision")
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """What is done to one source column, and why (shown in the catalogue and the approval queue)."""
+
+    column: SourceColumn
+    action: Action
+    entity: str = "NONE"
+    reason: str = ""
+
+    @property
+    def published(self) -> bool:
+        """Whether the column is in the candidate at all."""
+        return self.action != "drop"
+
+    def describe(self) -> str:
+        """One phrase: kept / masked as CN_MOBILE / generalised (birth_date → year) / dropped (L4) …."""
+        what = {
+            "keep": "kept",
+            "mask": f"masked as {self.entity}",
+            "generalise": f"generalised ({self.reason})",
+            "spans": "free text: detected spans masked",
+            "pseudonym": "keyed pseudonym",
+            "drop": f"dropped ({self.reason})",
+        }[self.action]
+        return what
+
+
+def plan_treatments(spec: DatasetSpec) -> list[Treatment]:
+    """How each column of a dataset is treated (pure).
+
+    Curated datasets are kept as staff wrote them (their text is still scanned); derived ones by the column's
+    final grade.
+    """
+    if spec.kind == "curated":
+        return [Treatment(c, "keep") for c in spec.columns]
+    return [_treatment(c) for c in spec.columns]
+
+
+def _treatment(c: SourceColumn) -> Treatment:
+    if c.is_error:
+        return Treatment(c, "drop", reason="classification failed: treated as L4")
+    if c.grade == "L4":
+        if c.entity in PSEUDONYMISED_ENTITIES:
+            return Treatment(c, "pseudonym", c.entity, "L4 identifier: pseudonym in 有条件开放 only")
+        return Treatment(c, "drop", reason="L4")
+    if c.grade == "L3":
+        if c.entity == "FREE_TEXT":
+            return Treatment(c, "spans", "FREE_TEXT")
+        if c.entity != "NONE":
+            return Treatment(c, "mask", c.entity)
+        return Treatment(c, "drop", reason="L3 without an entity to mask it by")
+    if c.quasi_identifier in ("birth_date", "age", "address", "origin"):
+        return Treatment(c, "generalise", c.quasi_identifier, _GENERALISED[c.quasi_identifier][0])
+    return Treatment(c, "keep")
+
+
+#: quasi-identifier → (level 1, level 2) generalisations, described
+_GENERALISED = {
+    "birth_date": ("birth_date → year", "year → decade"),
+    "age": ("age → 5-year band", "5-year → 10-year band"),
+    "address": ("address → 区/县", "区/县 → 市"),
+    "origin": ("place → 区/县", "区/县 → 市"),
+}
+
+
+def _policy_with_address(policy: config.MaskPolicy, level: str) -> config.MaskPolicy:
+    """The policy with its ADDRESS rule cut at another division level (generalisation level 2)."""
+    rule = config.AddressRule(method="address", level=level, marker="")  # type: ignore[arg-type]
+    return policy.model_copy(update={"entities": {**policy.entities, "ADDRESS": rule}})
+
+
+def _expression(t: Treatment, policy: config.MaskPolicy, pseudonym_key: str | None) -> sql.Composable:
+    """The SQL expression of one published column of the candidate."""
+    from govdata.mask.sql import column_expression, normalize_expression
+
+    col = sql.Identifier(t.column.name)
+    if t.action == "keep" or t.action == "spans":
+        return col
+    if t.action == "mask":
+        return column_expression(t.entity, col, policy)
+    if t.action == "pseudonym":
+        if pseudonym_key is None:
+            raise ValueError("pseudonym without a key")
+        return sql.SQL("left(encode(hmac({}, {}, 'sha256'), 'hex'), 32)").format(
+            normalize_expression(sql.SQL("{}::text").format(col)), sql.Literal(pseudonym_key)
+        )
+    kind = t.entity
+    if kind == "birth_date":
+        if t.column.pg_type in _DATE_TYPES:
+            return sql.SQL("extract(year from {})::int::text").format(col)
+        return column_expression(
+            "BIRTH_DATE",
+            col,
+            policy.model_copy(
+                update={
+                    "entities": {
+                        **policy.entities,
+                        "BIRTH_DATE": config.BirthDateRule(method="birth_date", output="year"),
+                    }
+                }
+            ),
+        )
+    if kind == "age":
+        if t.column.pg_type in _NUMBER_TYPES:
+            return sql.SQL("(floor({c} / 5) * 5)::int::text || '-' || (floor({c} / 5) * 5 + 4)::int::text").format(
+                c=col
+            )
+        return sql.SQL("null::text")  # an age that is not a number cannot be banded: withheld
+    return column_expression("ADDRESS", col, _policy_with_address(policy, "district"))
+
+
+def _level2(t: Treatment, policy: config.MaskPolicy) -> sql.Composable:
+    """Level-2 generalisation of a level-1 value already in the candidate (SET col = this)."""
+    from govdata.mask.sql import column_expression
+
+    col = sql.Identifier(t.column.name)
+    if t.entity == "birth_date":
+        return sql.SQL(
+            "case when {c} ~ '^\\d{{4}}$' then left({c}, 3) || '0-' || left({c}, 3) || '9' else {c} end"
+        ).format(c=col)
+    if t.entity == "age":
+        return sql.SQL(
+            "case when {c} ~ '^\\d+-\\d+$' then (split_part({c}, '-', 1)::int / 10 * 10)::text || '-'"
+            " || (split_part({c}, '-', 1)::int / 10 * 10 + 9)::text else {c} end"
+        ).format(c=col)
+    return column_expression("ADDRESS", col, _policy_with_address(policy, "prefecture"))
+
+
+@dataclass
+class Candidate:
+    """A built candidate: where it is, its columns and what was done to them."""
+
+    relation: tuple[str, str]
+    treatments: list[Treatment]
+    row_count: int
+    spans_masked: dict[str, int] = field(default_factory=dict)  # cells changed by the full scan, per column
+    suppressed_rows: int = 0
+    generalised_further: list[str] = field(default_factory=list)
+    pseudonyms: bool = False
+
+    @property
+    def published(self) -> list[Treatment]:
+        """The treatments of the columns in the candidate, in order."""
+        return [t for t in self.treatments if t.published]
+
+    @property
+    def columns(self) -> list[str]:
+        """Published column names, in order."""
+        return [t.column.name for t in self.published]
+
+
+def build_candidate(
+    conn: psycopg.Connection,
+    spec: DatasetSpec,
+    policy: config.MaskPolicy,
+    k: int,
+    pseudonym_key: str | None,
+) -> Candidate:
+    """Create ``publish_work.<dataset>``: masked, scanned, k-anonymous. Pseudonym columns only with a key."""
+    from govdata.classify.column import get_classifier
+    from govdata.mask.table import TableMasker
+    from govdata.publish.scan import mask_text_columns
+
+    treatments = [
+        t if t.action != "pseudonym" or pseudonym_key else Treatment(t.column, "drop", reason="L4")
+        for t in plan_treatments(spec)
+    ]
+    kept = [t for t in treatments if t.published]
+    relation = (WORK_SCHEMA, spec.dataset_id)
+    target = warehouse.qualified(*relation)
+    conn.execute(sql.SQL("drop table if exists {}").format(target))
+    select = sql.SQL(", ").join(
+        [sql.SQL("row_number() over ()::bigint as {}").format(sql.Identifier(ROW_ID))]
+        + [
+            sql.SQL("{} as {}").format(_expression(t, policy, pseudonym_key), sql.Identifier(t.column.name))
+            for t in kept
+        ]
+    )
+    conn.execute(
+        sql.SQL("create unlogged table {} as select {} from {}").format(
+            target, select, warehouse.qualified(*spec.input_relation)
+        )
+    )
+    conn.execute(sql.SQL("alter table {} add primary key ({})").format(target, sql.Identifier(ROW_ID)))
+    rows = warehouse.scalar(conn.execute(sql.SQL("select count(*) from {}").format(target)))
+    candidate = Candidate(relation, treatments, int(rows), pseudonyms=any(t.action == "pseudonym" for t in kept))
+
+    # every cell of every text column, whatever the sample said: free text spans, identifiers anywhere else
+    masker = TableMasker(get_classifier(), policy)
+    text = [t for t in kept if t.action in ("keep", "spans") and t.column.is_text]
+    if text:
+        candidate.spans_masked = mask_text_columns(
+            conn,
+            relation,
+            [t.column.name for t in text],
+            masker,
+            free_text={t.column.name for t in text if t.action == "spans"},
+        )
+    _k_anonymise(conn, candidate, policy, k)
+    return candidate
+
+
+def quasi_columns(candidate: Candidate) -> list[Treatment]:
+    """The published quasi-identifier columns whose combination k-anonymity protects."""
+    return [
+        t
+        for t in candidate.published
+        if t.column.quasi_identifier in QUASI_IDENTIFIERS and t.action in ("keep", "generalise")
+    ]
+
+
+def _small_group_rows(conn: psycopg.Connection, candidate: Candidate, quasi: list[Treatment], k: int) -> int:
+    cols = sql.SQL(", ").join(sql.Identifier(t.column.name) for t in quasi)
+    query = sql.SQL(
+        "select coalesce(sum(n), 0) from (select count(*) as n from {} group by {} having count(*) < {}) as g"
+    ).format(warehouse.qualified(*candidate.relation), cols, sql.Literal(k))
+    return int(warehouse.scalar(conn.execute(query)))
+
+
+def _k_anonymise(conn: psycopg.Connection, candidate: Candidate, policy: config.MaskPolicy, k: int) -> None:
+    """Every combination of quasi-identifiers shared by ≥ k rows: generalise once more, then suppress the rest."""
+    quasi = quasi_columns(candidate)
+    if not quasi or k <= 1 or not _small_group_rows(conn, candidate, quasi, k):
+        return
+    target = warehouse.qualified(*candidate.relation)
+    further = [t for t in quasi if t.action == "generalise"]
+    if further:
+        assignments = sql.SQL(", ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(t.column.name), _level2(t, policy)) for t in further
+        )
+        conn.execute(sql.SQL("update {} set {}").format(target, assignments))
+        candidate.generalised_further = [f"{t.column.name}: {_GENERALISED[t.entity][1]}" for t in further]
+    if not _small_group_rows(conn, candidate, quasi, k):
+        return
+    cols = sql.SQL(", ").join(sql.Identifier(t.column.name) for t in quasi)
+    same = sql.SQL(" and ").join(
+        sql.SQL("t.{c} is not distinct from g.{c}").format(c=sql.Identifier(t.column.name)) for t in quasi
+    )
+    deleted = conn.execute(
+        sql.SQL("delete from {} as t using (select {} from {} group by {} having count(*) < {}) as g where {}").format(
+            target, cols, target, cols, sql.Literal(k), same
+        )
+    ).rowcount
+    candidate.suppressed_rows = deleted
+    candidate.row_count -= deleted
+    log.info("%s: %s rows suppressed for %s-anonymity", candidate.relation[1], deleted, k)
