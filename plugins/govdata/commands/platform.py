@@ -249,9 +249,11 @@ def prepare_dbt() -> None:
 
 
 def cmd_pg(args: argparse.Namespace) -> int:
-    """`govdata pg start|stop|status|url`."""
+    """`govdata pg start|stop|status|url [--role NAME]`."""
     from govdata.config import default_cluster
 
+    if args.role and args.action != "url":
+        raise CommandError("--role goes with `govdata pg url` only")
     cluster = default_cluster()
     if args.action == "start":
         start_database()
@@ -261,6 +263,10 @@ def cmd_pg(args: argparse.Namespace) -> int:
         running = cluster.is_running()
         _say(f"{'running' if running else 'stopped'}: {cluster.data_dir} port {cluster.port}")
         return 0 if running else 3
+    elif args.role:
+        from govdata.publish.roles import role_url
+
+        _say(role_url(args.role))
     else:
         _say(config.warehouse_url())
     return 0
@@ -457,6 +463,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the platform subcommands."""
     p = subparsers.add_parser("pg", help="embedded PostgreSQL: start, stop, status, url")
     p.add_argument("action", choices=["start", "stop", "status", "url"])
+    p.add_argument("--role", help="with url: the URL of portal_reader or of a conditional_<applicant> role")
     p.set_defaults(func=cmd_pg)
 
     p = subparsers.add_parser("demo", help="(re)build the demo departmental systems")
