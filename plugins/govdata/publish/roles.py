@@ -326,8 +326,11 @@ def _relations(conn: psycopg.Connection, schema: str) -> list[str]:
 
 
 def _embedded() -> bool:
-    """Whether the warehouse is the embedded cluster, all of whose databases govdata owns."""
-    return not os.environ.get("GOVDATA_DATABASE_URL")
+    """Whether the warehouse is the embedded cluster, all of whose databases govdata owns.
+
+    Compared by URL: Airflow's tasks get GOVDATA_DATABASE_URL set to the embedded warehouse too.
+    """
+    return config.warehouse_url() == config.default_cluster().url(config.load_platform().warehouse_db)
 
 
 def _guarded_databases(conn: psycopg.Connection) -> list[str]:
@@ -389,7 +392,9 @@ def ensure_roles(
 def _require_schemas(conn: psycopg.Connection) -> None:
     from govdata.warehouse import scalar
 
-    missing = [s for s in (OPEN_SCHEMA, CONDITIONAL_SCHEMA) if scalar(conn.execute("select to_regnamespace(%s)", (s,))) is None]
+    missing = [
+        s for s in (OPEN_SCHEMA, CONDITIONAL_SCHEMA) if scalar(conn.execute("select to_regnamespace(%s)", (s,))) is None
+    ]
     if missing:
         raise LookupError(f"schemas {missing} do not exist: install the publication schema first")
 
@@ -406,7 +411,7 @@ def _apply_roles(conn: psycopg.Connection, cfg: OpenDataConfig, on: date, report
     for name, spec in sorted(wanted.items()):
         role = sql.Identifier(name)
         state = states.get(name)
-        steps: list[tuple[sql.Composable, RoleChange | None]] = []
+        steps: list[tuple[sql.Composed, RoleChange | None]] = []
         until = spec.valid_until.isoformat() if spec.valid_until else "infinity"
         if state is None:
             password = role_password(name)
@@ -557,7 +562,9 @@ def role_url(role: str, cfg: OpenDataConfig | None = None) -> str:
         grant = next((g for g in cfg.access if g.role == role), None)
         if grant is None:
             known = ", ".join([PORTAL_READER, *(g.role for g in cfg.access)])
-            raise ConfigError(f"unknown role {role!r}: neither portal_reader nor in access: of open_data.yaml ({known})")
+            raise ConfigError(
+                f"unknown role {role!r}: neither portal_reader nor in access: of open_data.yaml ({known})"
+            )
         if not is_active(grant, today()):
             raise ConfigError(f"the access grant of {grant.applicant} ({grant.name}) expired on {grant.expires}")
     if not password_path(role).exists():
