@@ -2,5 +2,5 @@
     ASCII, spaces and dashes removed, upper case. The SQL side of classify/normalize.py for identifiers
     (tests/unit/test_normalize_key_macro.py keeps the two in step). -#}
 {% macro normalize_key(expr) -%}
-    upper(regexp_replace(translate({{ expr }}::text, '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ', '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'), '[-‐–　[:space:]]', '', 'g'))
+    upper(regexp_replace(translate({{ expr }}::text, '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ', '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'), '[-‐‑‒–—−－ー　[:space:]]', '', 'g'))
 {%- endmacro %}

@@ -232,7 +232,11 @@ def ensure_schema(conn: psycopg.Connection, stage: str, ddl_path: Path) -> bool:
     has not changed would take locks that make one department's task wait for another's open
     transaction. Returns whether the DDL ran.
     """
-    ddl = ddl_path.read_text(encoding="utf-8")
+    return ensure_schema_ddl(conn, stage, ddl_path.read_text(encoding="utf-8"))
+
+
+def ensure_schema_ddl(conn: psycopg.Connection, stage: str, ddl: str) -> bool:
+    """``ensure_schema`` of DDL text rendered at run time (a stage whose DDL embeds configured values)."""
     version = hashlib.sha256(ddl.encode("utf-8")).hexdigest()[:16]
     with conn.transaction():
         if _installed_version(conn, stage) == version:

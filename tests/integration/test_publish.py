@@ -223,9 +223,7 @@ def test_publishing_unchanged_input_creates_no_new_version(published, warehouse_
     assert set(outcomes) <= {"unchanged", "withheld"}, outcomes
 
 
-def test_a_planted_raw_value_is_blocked_and_the_previous_version_stays_served(
-    published, warehouse_conn, monkeypatch
-):
+def test_a_planted_raw_value_is_blocked_and_the_previous_version_stays_served(published, warehouse_conn, monkeypatch):
     """A masking bug let a raw ID through: the guard blocks the dataset, the portal still sees the old version."""
     from govdata.publish import build, pipeline
     from govdata.publish.datasets import load_specs
@@ -236,7 +234,9 @@ def test_a_planted_raw_value_is_blocked_and_the_previous_version_stays_served(
         "select current_version, served_schema from publish.dataset where dataset_id = 'wsjkw_csyxzm'"
     ).fetchone()
     served_rows = warehouse.scalar(warehouse_conn.execute("select count(*) from conditional_data.wsjkw_csyxzm"))
-    raw_id = warehouse.scalar(warehouse_conn.execute("select mqsfzh from raw_wsjkw.csyxzm where mqsfzh is not null limit 1"))
+    raw_id = warehouse.scalar(
+        warehouse_conn.execute("select mqsfzh from raw_wsjkw.csyxzm where mqsfzh is not null limit 1")
+    )
     real_build = build.build_candidate
 
     def leaky_build(conn, spec, policy, k, key):

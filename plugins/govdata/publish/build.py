@@ -99,15 +99,32 @@ def _policy_with_address(policy: config.MaskPolicy, level: str) -> config.MaskPo
     return policy.model_copy(update={"entities": {**policy.entities, "ADDRESS": rule}})
 
 
-def _expression(t: Treatment, policy: config.MaskPolicy, pseudonym_key: str | None) -> sql.Composable:
-    """The SQL expression of one published column of the candidate."""
-    from govdata.mask.sql import column_expression, normalize_expression
+_SOURCE = "src"  # the alias of the input relation in the candidate's CREATE TABLE AS
 
-    col = sql.Identifier(t.column.name)
+
+def _masked(
+    conn: psycopg.Connection, relation: tuple[str, str], alias: str, column: str, entity: str, policy: config.MaskPolicy
+) -> sql.Composable:
+    """A column masked as an entity: a ``mask.*`` expression, or a lookup of its distinct values (parser rules)."""
+    from govdata.mask.sql import column_expression, lookup_expression, needs_lookup
+
+    if needs_lookup(entity, policy):
+        return lookup_expression(conn, relation, column, entity, policy, alias=alias)
+    return column_expression(entity, sql.Identifier(alias, column), policy)
+
+
+def _expression(
+    conn: psycopg.Connection, spec: DatasetSpec, t: Treatment, policy: config.MaskPolicy, pseudonym_key: str | None
+) -> sql.Composable:
+    """The SQL expression of one published column of the candidate."""
+    from govdata.mask.sql import normalize_expression
+
+    col = sql.Identifier(_SOURCE, t.column.name)
+    source = spec.input_relation
     if t.action == "keep" or t.action == "spans":
         return col
     if t.action == "mask":
-        return column_expression(t.entity, col, policy)
+        return _masked(conn, source, _SOURCE, t.column.name, t.entity, policy)
     if t.action == "pseudonym":
         if pseudonym_key is None:
             raise ValueError("pseudonym without a key")
@@ -118,32 +135,26 @@ def _expression(t: Treatment, policy: config.MaskPolicy, pseudonym_key: str | No
     if kind == "birth_date":
         if t.column.pg_type in _DATE_TYPES:
             return sql.SQL("extract(year from {})::int::text").format(col)
-        return column_expression(
-            "BIRTH_DATE",
-            col,
-            policy.model_copy(
-                update={
-                    "entities": {
-                        **policy.entities,
-                        "BIRTH_DATE": config.BirthDateRule(method="birth_date", output="year"),
-                    }
-                }
-            ),
-        )
+        year = config.BirthDateRule(method="birth_date", output="year")
+        return _masked(
+            conn, source, _SOURCE, t.column.name, "BIRTH_DATE",
+            policy.model_copy(update={"entities": {**policy.entities, "BIRTH_DATE": year}}),
+        )  # fmt: skip
     if kind == "age":
         if t.column.pg_type in _NUMBER_TYPES:
             return sql.SQL("(floor({c} / 5) * 5)::int::text || '-' || (floor({c} / 5) * 5 + 4)::int::text").format(
                 c=col
             )
         return sql.SQL("null::text")  # an age that is not a number cannot be banded: withheld
-    return column_expression("ADDRESS", col, _policy_with_address(policy, "district"))
+    return _masked(conn, source, _SOURCE, t.column.name, "ADDRESS", _policy_with_address(policy, "district"))
 
 
-def _level2(t: Treatment, policy: config.MaskPolicy) -> sql.Composable:
+_TARGET = "t"  # the alias of the candidate in its UPDATEs
+
+
+def _level2(conn: psycopg.Connection, candidate: Candidate, t: Treatment, policy: config.MaskPolicy) -> sql.Composable:
     """Level-2 generalisation of a level-1 value already in the candidate (SET col = this)."""
-    from govdata.mask.sql import column_expression
-
-    col = sql.Identifier(t.column.name)
+    col = sql.Identifier(_TARGET, t.column.name)
     if t.entity == "birth_date":
         return sql.SQL(
             "case when {c} ~ '^\\d{{4}}$' then left({c}, 3) || '0-' || left({c}, 3) || '9' else {c} end"
@@ -153,7 +164,9 @@ def _level2(t: Treatment, policy: config.MaskPolicy) -> sql.Composable:
             "case when {c} ~ '^\\d+-\\d+$' then (split_part({c}, '-', 1)::int / 10 * 10)::text || '-'"
             " || (split_part({c}, '-', 1)::int / 10 * 10 + 9)::text else {c} end"
         ).format(c=col)
-    return column_expression("ADDRESS", col, _policy_with_address(policy, "prefecture"))
+    return _masked(
+        conn, candidate.relation, _TARGET, t.column.name, "ADDRESS", _policy_with_address(policy, "prefecture")
+    )
 
 
 @dataclass
@@ -188,6 +201,7 @@ def build_candidate(
 ) -> Candidate:
     """Create ``publish_work.<dataset>``: masked, scanned, k-anonymous. Pseudonym columns only with a key."""
     from govdata.classify.column import get_classifier
+    from govdata.mask.sql import drop_lookups
     from govdata.mask.table import TableMasker
     from govdata.publish.scan import mask_text_columns
 
@@ -202,15 +216,18 @@ def build_candidate(
     select = sql.SQL(", ").join(
         [sql.SQL("row_number() over ()::bigint as {}").format(sql.Identifier(ROW_ID))]
         + [
-            sql.SQL("{} as {}").format(_expression(t, policy, pseudonym_key), sql.Identifier(t.column.name))
+            sql.SQL("{} as {}").format(_expression(conn, spec, t, policy, pseudonym_key), sql.Identifier(t.column.name))
             for t in kept
         ]
     )
-    conn.execute(
-        sql.SQL("create unlogged table {} as select {} from {}").format(
-            target, select, warehouse.qualified(*spec.input_relation)
+    try:
+        conn.execute(
+            sql.SQL("create unlogged table {} as select {} from {} as {}").format(
+                target, select, warehouse.qualified(*spec.input_relation), sql.Identifier(_SOURCE)
+            )
         )
-    )
+    finally:
+        drop_lookups(conn)
     conn.execute(sql.SQL("alter table {} add primary key ({})").format(target, sql.Identifier(ROW_ID)))
     rows = warehouse.scalar(conn.execute(sql.SQL("select count(*) from {}").format(target)))
     candidate = Candidate(relation, treatments, int(rows), pseudonyms=any(t.action == "pseudonym" for t in kept))
@@ -249,6 +266,8 @@ def _small_group_rows(conn: psycopg.Connection, candidate: Candidate, quasi: lis
 
 def _k_anonymise(conn: psycopg.Connection, candidate: Candidate, policy: config.MaskPolicy, k: int) -> None:
     """Every combination of quasi-identifiers shared by ≥ k rows: generalise once more, then suppress the rest."""
+    from govdata.mask.sql import drop_lookups
+
     quasi = quasi_columns(candidate)
     if not quasi or k <= 1 or not _small_group_rows(conn, candidate, quasi, k):
         return
@@ -256,9 +275,13 @@ def _k_anonymise(conn: psycopg.Connection, candidate: Candidate, policy: config.
     further = [t for t in quasi if t.action == "generalise"]
     if further:
         assignments = sql.SQL(", ").join(
-            sql.SQL("{} = {}").format(sql.Identifier(t.column.name), _level2(t, policy)) for t in further
+            sql.SQL("{} = {}").format(sql.Identifier(t.column.name), _level2(conn, candidate, t, policy))
+            for t in further
         )
-        conn.execute(sql.SQL("update {} set {}").format(target, assignments))
+        try:
+            conn.execute(sql.SQL("update {} as {} set {}").format(target, sql.Identifier(_TARGET), assignments))
+        finally:
+            drop_lookups(conn)
         candidate.generalised_further = [f"{t.column.name}: {_GENERALISED[t.entity][1]}" for t in further]
     if not _small_group_rows(conn, candidate, quasi, k):
         return
