@@ -1,0 +1,118 @@
+"""The full scan and the leak guard on generated tables: sparse PII in remarks is all found, nothing else changes."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from faker import Faker
+
+from govdata import config, warehouse
+from govdata.classify.column import get_classifier
+from govdata.mask.sql import ensure_mask_functions
+from govdata.mask.table import TableMasker
+from govdata.publish.datasets import PersonalColumn
+from govdata.publish.leak_guard import check_leaks
+from govdata.publish.scan import mask_text_columns, prefilter
+
+ROWS = 2000
+CLEAN_REMARKS = ["已办结", "材料齐全，准予受理", "待补正材料", "现场核验通过", "", "无", "2026年第3批次", "复核中"]
+
+
+def _id(rng: random.Random) -> str:
+    from stdnum.cn import ric
+
+    body = f"{rng.choice(['110101', '440305', '320102'])}{rng.randint(1960, 2005)}{rng.randint(1, 12):02d}"
+    body += f"{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+    return body + ric.calc_check_digit(body + "0")  # it takes the whole number, check digit included
+
+
+@pytest.fixture(scope="module")
+def table(warehouse_conn):
+    """raw_scan_test.t (the raw side) and publish_work.scan_test (the candidate): 2 % of remarks hold PII."""
+    ensure_mask_functions(warehouse_conn)
+    fake = Faker("zh_CN")
+    Faker.seed(7)
+    rng = random.Random(7)
+    conn = warehouse_conn
+    conn.execute("drop schema if exists raw_scan_test cascade")
+    conn.execute("create schema raw_scan_test")
+    conn.execute("create schema if not exists publish_work")
+    conn.execute("drop table if exists publish_work.scan_test")
+    conn.execute("create table raw_scan_test.t (sfzh text, xm text, bz text, bh text)")
+    planted: list[tuple[str, str]] = []  # (bh, remark)
+    rows = []
+    for i in range(ROWS):
+        sfzh, name = _id(rng), fake.name()
+        if i % 50 == 7:
+            remark = f"申请人{name}，联系电话{fake.phone_number()}，已电话告知"
+            planted.append((f"{i:06d}", remark))
+        elif i % 50 == 31:
+            remark = f"代办人身份证号{_id(rng)}"
+            planted.append((f"{i:06d}", remark))
+        else:
+            remark = rng.choice(CLEAN_REMARKS)
+        rows.append((sfzh, name, remark, f"{i:06d}"))
+    with conn.cursor().copy("copy raw_scan_test.t from stdin") as copy:
+        for row in rows:
+            copy.write_row(row)
+    conn.execute(
+        "create table publish_work.scan_test as"
+        " select row_number() over ()::bigint as _row_id, bz, bh from raw_scan_test.t"
+    )
+    return planted
+
+
+def _masker():
+    return TableMasker(get_classifier(), config.load_masking_config().policy(config.PUBLICATION_POLICY))
+
+
+def test_every_planted_remark_is_masked_and_nothing_else_changes(warehouse_conn, table):
+    before = dict(warehouse_conn.execute("select bh, bz from publish_work.scan_test").fetchall())
+    bh_before = warehouse_conn.execute("select array_agg(bh order by _row_id) from publish_work.scan_test").fetchone()
+    changed = mask_text_columns(
+        warehouse_conn, ("publish_work", "scan_test"), ["bz", "bh"], _masker(), free_text={"bz"}
+    )
+    after = dict(warehouse_conn.execute("select bh, bz from publish_work.scan_test").fetchall())
+    planted_rows = {row for row, _ in table}
+    assert changed == {"bz": len(planted_rows)}
+    changed_rows = {r for r in after if after[r] != before[r]}
+    assert changed_rows == planted_rows, [(r, before[r], after[r]) for r in changed_rows ^ planted_rows][:6]
+    for row, remark in table:
+        assert after[row] != remark and "*" in after[row]
+    assert warehouse_conn.execute("select array_agg(bh order by _row_id) from publish_work.scan_test").fetchone() == (
+        bh_before
+    )  # leading zeros, every value kept
+
+
+def test_the_prefilter_lets_every_cell_with_a_finding_through(warehouse_conn, table):
+    masker = _masker()
+    cells = (
+        [remark for _, remark in table] + CLEAN_REMARKS + ["13812345678", "a@b.cn", "粤B12345", "2001:db8:0:0:0:0:0:1"]
+    )
+    for free_text in (True, False):
+        for text in cells:
+            if masker.spans(text, only_identifiers=not free_text):
+                assert warehouse.scalar(warehouse_conn.execute("select %s ~ %s", (text, prefilter(free_text)))), text
+
+
+def test_the_guard_passes_a_masked_candidate_and_finds_a_planted_raw_value(warehouse_conn, table):
+    sources = [
+        PersonalColumn("raw_scan_test", "t", "sfzh", "CN_RESIDENT_ID"),
+        PersonalColumn("raw_scan_test", "t", "xm", "PERSON"),
+    ]
+    relation = ("publish_work", "scan_test")
+    report = check_leaks(warehouse_conn, relation, ["bz", "bh"], sources)
+    assert report.ok, report.summary()
+    raw_id, raw_name = warehouse_conn.execute("select sfzh, xm from raw_scan_test.t where bh = '000100'").fetchone()
+    spaced = f"{raw_id[:6]}－{raw_id[6:14]} {raw_id[14:]}"  # a full-width dash and a space: still the same ID
+    warehouse_conn.execute("update publish_work.scan_test set bh = %s where _row_id = 5", (spaced,))
+    warehouse_conn.execute("update publish_work.scan_test set bz = %s where _row_id = 6", (f" {raw_name} ",))
+    report = check_leaks(warehouse_conn, relation, ["bz", "bh"], sources)
+    hits = {(h.check, h.column, h.entity) for h in report.hits}
+    assert ("recognizer", "bh", "CN_RESIDENT_ID") in hits
+    assert ("join", "bh", "CN_RESIDENT_ID") in hits
+    assert ("join", "bz", "PERSON") in hits
+    text = report.summary() + str(report.as_dict())
+    assert raw_id not in text and raw_id[6:14] not in text and raw_name not in text
+    assert report.as_dict()["ok"] is False
