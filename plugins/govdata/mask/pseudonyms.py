@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from govdata import config, secret_files
+from govdata.errors import GovdataError
 
 
 def key_path() -> Path:
@@ -24,6 +25,31 @@ def _pseudonym_key() -> bytes:
     if env:
         return env.encode()
     return secret_files.read_or_create(key_path(), lambda: secrets.token_hex(32)).encode()
+
+
+def key_fingerprint() -> str:
+    """A short fingerprint of the key in use (for the audit: which key made which version), never the key."""
+    return hashlib.sha256(b"govdata-pseudonym-key:" + _pseudonym_key()).hexdigest()[:12]
+
+
+def rotate_key() -> tuple[str, str]:
+    """A new generated key replaces the old one in ``key_path()``; returns (old, new) fingerprints.
+
+    Only for the generated key: a key given by ``GOVDATA_PSEUDONYM_KEY`` is rotated where it is set (the
+    Airflow deployment's environment or secrets backend), and this raises KeyRotationError.
+    """
+    if os.environ.get("GOVDATA_PSEUDONYM_KEY"):
+        raise KeyRotationError(
+            "the pseudonym key comes from GOVDATA_PSEUDONYM_KEY: set a new value there (and restart the workers)"
+        )
+    old = key_fingerprint()
+    secret_files.write_private(key_path(), secrets.token_hex(32))
+    _pseudonym_key.cache_clear()
+    return old, key_fingerprint()
+
+
+class KeyRotationError(GovdataError):
+    """The key cannot be rotated by govdata (it is set outside)."""
 
 
 def pseudonym(value: str) -> str:

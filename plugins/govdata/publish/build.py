@@ -99,6 +99,7 @@ def _policy_with_address(policy: config.MaskPolicy, level: str) -> config.MaskPo
     return policy.model_copy(update={"entities": {**policy.entities, "ADDRESS": rule}})
 
 
+_KEY_SETTING = "govdata.pseudonym_key"
 _SOURCE = "src"  # the alias of the input relation in the candidate's CREATE TABLE AS
 
 
@@ -128,8 +129,9 @@ def _expression(
     if t.action == "pseudonym":
         if pseudonym_key is None:
             raise ValueError("pseudonym without a key")
-        return sql.SQL("left(encode(hmac({}, {}, 'sha256'), 'hex'), 32)").format(
-            normalize_expression(sql.SQL("{}::text").format(col)), sql.Literal(pseudonym_key)
+        # the key is a session setting bound as a parameter (build_candidate), never part of the statement's text
+        return sql.SQL("left(encode(hmac({}, current_setting({}), 'sha256'), 'hex'), 32)").format(
+            normalize_expression(sql.SQL("{}::text").format(col)), sql.Literal(_KEY_SETTING)
         )
     kind = t.entity
     if kind == "birth_date":
@@ -213,20 +215,25 @@ def build_candidate(
     relation = (WORK_SCHEMA, spec.dataset_id)
     target = warehouse.qualified(*relation)
     conn.execute(sql.SQL("drop table if exists {}").format(target))
-    select = sql.SQL(", ").join(
-        [sql.SQL("row_number() over ()::bigint as {}").format(sql.Identifier(ROW_ID))]
-        + [
-            sql.SQL("{} as {}").format(_expression(conn, spec, t, policy, pseudonym_key), sql.Identifier(t.column.name))
-            for t in kept
-        ]
-    )
-    try:
+    try:  # the lookups of masked columns hold raw values: dropped whatever happens
+        select = sql.SQL(", ").join(
+            [sql.SQL("row_number() over ()::bigint as {}").format(sql.Identifier(ROW_ID))]
+            + [
+                sql.SQL("{} as {}").format(
+                    _expression(conn, spec, t, policy, pseudonym_key), sql.Identifier(t.column.name)
+                )
+                for t in kept
+            ]
+        )
+        if pseudonym_key:
+            conn.execute("select set_config(%s, %s, false)", (_KEY_SETTING, pseudonym_key))
         conn.execute(
             sql.SQL("create unlogged table {} as select {} from {} as {}").format(
                 target, select, warehouse.qualified(*spec.input_relation), sql.Identifier(_SOURCE)
             )
         )
     finally:
+        conn.execute("select set_config(%s, '', false)", (_KEY_SETTING,))
         drop_lookups(conn)
     conn.execute(sql.SQL("alter table {} add primary key ({})").format(target, sql.Identifier(ROW_ID)))
     rows = warehouse.scalar(conn.execute(sql.SQL("select count(*) from {}").format(target)))

@@ -1,4 +1,4 @@
-"""`govdata publish list|approve|reject|withdraw|status`: the approval queue (审核) and what is served.
+"""`govdata publish list|approve|reject|withdraw|restore|rotate-key`: the approval queue (审核) and what is served.
 
 Approving records who and why (publish.approval, publish.audit); the next publish_open_data run publishes.
 """
@@ -44,6 +44,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--reason", required=True, help="why (recorded in the audit)")
     p.add_argument("--by", help="who decides (default: GOVDATA_ACTOR or the login name)")
     p.set_defaults(func=cmd_restore)
+
+    p = actions.add_parser(
+        "rotate-key",
+        help="new pseudonym key: every 有条件开放 dataset gets new pseudonyms (a new version) on the next run",
+    )
+    p.add_argument("--reason", required=True, help="why (recorded in the audit)")
+    p.add_argument("--by", help="who decides (default: GOVDATA_ACTOR or the login name)")
+    p.set_defaults(func=cmd_rotate_key)
 
 
 def _connect():  # noqa: ANN202 — a psycopg connection
@@ -153,4 +161,21 @@ def cmd_restore(args: argparse.Namespace) -> int:
             raise PublishCommandError(f"{args.dataset}: not withdrawn")
         audit.record(conn, who, "restore", args.dataset, {}, args.reason)
     print(f"{args.dataset}: restored by {who} — the next publish_open_data run publishes it")
+    return 0
+
+
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    """Replace the generated pseudonym key (audited with both fingerprints, never the key)."""
+    from govdata.mask.pseudonyms import KeyRotationError, rotate_key
+    from govdata.publish import audit
+
+    who = args.by or audit.actor()
+    try:
+        old, new = rotate_key()
+    except KeyRotationError as exc:
+        raise PublishCommandError(str(exc)) from exc
+    with _connect() as conn, conn.transaction():
+        audit.record(conn, who, "rotate_pseudonym_key", None, {"old_key": old, "new_key": new}, args.reason)
+    print(f"pseudonym key rotated by {who} ({old} → {new}); the next publish_open_data run re-publishes every "
+          "有条件开放 dataset with the new pseudonyms (links to earlier versions are cut on purpose)")  # fmt: skip
     return 0
