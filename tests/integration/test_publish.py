@@ -148,7 +148,7 @@ def test_no_raw_personal_value_in_any_published_table_or_export(published, demo,
     cells = 0
     for schema, view, cols in _served_tables(warehouse_conn):
         select = sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(c)) for c in cols)
-        with warehouse_conn.cursor(name=f"leak_{view}") as cur:
+        with warehouse_conn.transaction(), warehouse_conn.cursor(name=f"leak_{view}") as cur:
             cur.execute(sql.SQL("select {} from {}").format(select, warehouse.qualified(schema, view)))
             for row in cur:
                 for col, value in zip(cols, row, strict=True):

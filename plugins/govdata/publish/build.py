@@ -16,6 +16,8 @@ import psycopg
 from psycopg import sql
 
 from govdata import config, warehouse
+from govdata.classify.grading import is_personal
+from govdata.classify.rules import load_rules
 from govdata.publish.datasets import PSEUDONYMISED_ENTITIES, QUASI_IDENTIFIERS, DatasetSpec, SourceColumn
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,7 @@ class Treatment:
         return what
 
 
-def plan_treatments(spec: DatasetSpec) -> list[Treatment]:
+def plan_treatments(spec: DatasetSpec, policy: config.MaskPolicy) -> list[Treatment]:
     """How each column of a dataset is treated (pure).
 
     Curated datasets are kept as staff wrote them (their text is still scanned); derived ones by the column's
@@ -63,10 +65,10 @@ def plan_treatments(spec: DatasetSpec) -> list[Treatment]:
     """
     if spec.kind == "curated":
         return [Treatment(c, "keep") for c in spec.columns]
-    return [_treatment(c) for c in spec.columns]
+    return [_treatment(c, policy) for c in spec.columns]
 
 
-def _treatment(c: SourceColumn) -> Treatment:
+def _treatment(c: SourceColumn, policy: config.MaskPolicy) -> Treatment:
     if c.is_error:
         return Treatment(c, "drop", reason="classification failed: treated as L4")
     if c.grade == "L4":
@@ -79,10 +81,19 @@ def _treatment(c: SourceColumn) -> Treatment:
         if c.entity != "NONE":
             return Treatment(c, "mask", c.entity)
         return Treatment(c, "drop", reason="L3 without an entity to mask it by")
+    published_as_is = isinstance(policy.entities.get(c.entity, policy.fallback), config.KeepRule)
+    if c.entity not in ("NONE", "FREE_TEXT") and is_personal(load_rules(), c.entity) and not published_as_is:
+        # an L2 personal entity (固定电话, IP地址): masked too — no raw personal value is ever published
+        return Treatment(c, "mask", c.entity, f"{c.grade} personal data")
+    if c.quasi_identifier == "origin" and any(word in c.description for word in _CATEGORIES_OF_ORIGIN):
+        return Treatment(c, "keep")  # 民族, 国籍: a category, not a place to cut; k-anonymity covers it
     if c.quasi_identifier in ("birth_date", "age", "address", "origin"):
         return Treatment(c, "generalise", c.quasi_identifier, _GENERALISED[c.quasi_identifier][0])
     return Treatment(c, "keep")
 
+
+#: origin columns that name a category (民族, 国籍), not a place: kept and counted in k-anonymity, never cut
+_CATEGORIES_OF_ORIGIN = ("民族", "国籍")
 
 #: quasi-identifier → (level 1, level 2) generalisations, described
 _GENERALISED = {
@@ -209,7 +220,7 @@ def build_candidate(
 
     treatments = [
         t if t.action != "pseudonym" or pseudonym_key else Treatment(t.column, "drop", reason="L4")
-        for t in plan_treatments(spec)
+        for t in plan_treatments(spec, policy)
     ]
     kept = [t for t in treatments if t.published]
     relation = (WORK_SCHEMA, spec.dataset_id)

@@ -143,8 +143,8 @@ def _source_columns(conn: psycopg.Connection) -> dict[tuple[str, str], list[Sour
 
 
 def is_personal(column: SourceColumn) -> bool:
-    """A column the leak guard compares published values against: graded L3/L4, or a personal entity."""
-    return column.grade in ("L3", "L4") or column.entity not in ("NONE", "FREE_TEXT")
+    """A column the leak guard compares published values against: graded L3/L4, failed, or a personal entity."""
+    return column.grade in ("L3", "L4") or column.is_error or column.entity not in ("NONE", "FREE_TEXT")
 
 
 def _personal(schema: str, table: str, columns: list[SourceColumn]) -> list[PersonalColumn]:
@@ -212,10 +212,12 @@ def _curated_spec(conn: psycopg.Connection, cfg: config.OpenDataConfig, d: confi
         if run and run[0] is not None:
             crawl_runs.append(run[0])
     model_columns = [
-        SourceColumn(name, pg_type, "NONE", "L1", None, name)
-        for name, pg_type in conn.execute(
-            "select column_name, data_type from information_schema.columns"
-            " where table_schema = %s and table_name = %s order by ordinal_position",
+        SourceColumn(name, pg_type, "NONE", "L1", None, description or name)
+        for name, pg_type, description in conn.execute(
+            "select c.column_name, c.data_type,"
+            " col_description(format('%%I.%%I', c.table_schema, c.table_name)::regclass, c.ordinal_position)"
+            " from information_schema.columns as c"
+            " where c.table_schema = %s and c.table_name = %s order by c.ordinal_position",
             (CURATED_INPUT_SCHEMA, d.model),
         )
     ]

@@ -340,6 +340,7 @@ def publish_dataset(
             files = _export(conn, spec, cfg, store, version, columns, candidate.row_count)
         with conn.transaction():
             _swap(conn, spec, cfg, store, served_schema, state)
+            _upsert_dataset(conn, spec, attribute, decided_by, "已发布", "", columns, signature)
             conn.execute(
                 """
                 insert into publish.version (dataset_id, version, served_schema, row_count, checksum,
@@ -351,7 +352,6 @@ def publish_dataset(
                  spec.crawl_run_ids, pv, json.dumps(leak_record, ensure_ascii=False), candidate.suppressed_rows,
                  approved_by, json.dumps(files, ensure_ascii=False)),
             )  # fmt: skip
-            _upsert_dataset(conn, spec, attribute, decided_by, "已发布", "", columns, signature)
             conn.execute(
                 "update publish.dataset set current_version = %s, served_schema = %s,"
                 " first_published_at = coalesce(first_published_at, now()) where dataset_id = %s",

@@ -4,7 +4,7 @@
 -- Without the source (a deployment whose 卫健委 is not crawled yet) it is empty, and publication says so.
 {% if relation_exists('raw_wsjkw', 'csyxzm') %}
     select
-        to_char(xsecssj, 'YYYY-MM') as birth_month,
+        to_char(xsecssj, 'YYYY-MM') as stat_month,
         coalesce(nullif(trim(qfjg), ''), '未注明') as institution,
         count(*)::integer as births
     from {{ source('raw_wsjkw', 'csyxzm') }}
@@ -12,7 +12,7 @@
     group by 1, 2
 {% else %}
     select
-        null::text as birth_month,
+        null::text as stat_month,
         null::text as institution,
         null::integer as births
     where false
