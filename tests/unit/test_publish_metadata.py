@@ -89,7 +89,10 @@ def test_the_catalogue_uses_the_eu_vocabularies(cfg):
     assert node["dcat:contactPoint"]["vcard:hasEmail"]["@id"] == f"mailto:{cfg.publisher.email}"
 
 
-@pytest.mark.parametrize(("points", "name"), [(405, "Excellent"), (351, "Excellent"), (350, "Good"), (221, "Good"),
-                                              (220, "Sufficient"), (121, "Sufficient"), (120, "Bad"), (0, "Bad")])  # fmt: skip
+BAND_EDGES = [(405, "Excellent"), (351, "Excellent"), (350, "Good"), (221, "Good"),
+              (220, "Sufficient"), (121, "Sufficient"), (120, "Bad"), (0, "Bad")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("points", "name"), BAND_EDGES)
 def test_bands(points, name):
     assert band(points) == name
