@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run up stop test lint bench bench-estate bench-classify clean
+.PHONY: install run up stop test lint bench bench-estate bench-classify bench-mask clean
 
 install: $(STAMP)
 
@@ -56,6 +56,9 @@ bench-estate: $(STAMP)  ## estate: first crawl, unchanged and 1%-changed re-craw
 
 bench-classify: $(STAMP)  ## classification precision/recall and columns/s vs plain Presidio; goals checked
 	$(BIN)/python bench/bench_classify.py --check
+
+bench-mask: $(STAMP)  ## masking + publication of a ROWS-row, 12-column table vs a plain CTAS copy and per-cell Presidio; goals checked
+	$(BIN)/python bench/bench_mask.py --rows $${ROWS:-1000000} --check
 
 clean:  ## stop everything, delete the embedded cluster (wherever it lives) and .local
 	$(BIN)/govdata clean || true

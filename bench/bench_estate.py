@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from workspace import isolated_environment
+from workspace import isolated_environment, timed_child
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -201,19 +199,7 @@ def run_stage(stage: str, run_id: str | None) -> dict:
 
 def timed_stage(stage: str, run_id: str | None = None) -> dict:
     """Run a stage in a subprocess; returns its result with wall seconds (start-up included) and peak RSS."""
-    cmd = [sys.executable, __file__, "--stage", stage] + (["--run-id", run_id] if run_id else [])
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    # wait4 gives this child's own rusage (RUSAGE_CHILDREN would be the maximum over all children)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise RuntimeError(f"stage {stage} failed with exit code {proc.returncode}")
-    result = json.loads(out.strip().splitlines()[-1])
-    return {**result, "wall_seconds": wall, "peak_rss_mb": usage.ru_maxrss / 1024}
+    return timed_child(Path(__file__), stage, *(["--run-id", run_id] if run_id else []))
 
 
 # ------------------------------------------------------------------------------------------------ one size

@@ -172,6 +172,37 @@ def test_no_raw_personal_value_in_any_published_table_or_export(published, demo,
     assert not leaks, f"raw personal values in exports {sorted(set(leaks))[:10]}"
 
 
+def test_free_text_keeps_its_words_and_loses_its_names(published, demo, warehouse_conn):
+    """A remarks column is span-masked, not starred whole: its words stay, no raw name or identifier is in it."""
+    raw = _raw_personal_values(warehouse_conn, demo)
+    names = {n for n in raw["PERSON"] if 2 <= len(n) <= 4}
+    inside = set().union(*(v for e, v in raw.items() if e in IDENTIFIERS))
+    free_text = [
+        (d["served_schema"], d["dataset_id"], c["name"])
+        for d in _datasets(warehouse_conn).values()
+        if d["served_schema"]
+        for c in d["columns"]
+        if c["treatment"] == "free text: detected spans masked"
+    ]
+    assert len(free_text) >= 2, free_text
+    for schema, view, col in free_text:
+        values = [
+            v
+            for (v,) in warehouse_conn.execute(
+                sql.SQL("select {c} from {t} where {c} is not null").format(
+                    c=sql.Identifier(col), t=warehouse.qualified(schema, view)
+                )
+            )
+        ]
+        assert any(v.strip() and "*" not in v for v in values), f"{view}.{col} starred whole"
+        assert any("*" in v for v in values), f"{view}.{col}: nothing masked in its remarks"
+        for v in values:
+            text = _norm(v)
+            grams = {text[i : i + n] for n in (2, 3, 4) for i in range(len(text) - n + 1)}
+            assert not grams & names, f"{view}.{col}: a raw name in {v!r}"
+            assert not any(_norm(t) in inside for t in _TOKENS.findall(v)), f"{view}.{col}: {v!r}"
+
+
 def test_every_quasi_identifier_combination_is_shared_by_k_rows(published, warehouse_conn):
     from govdata.publish.datasets import QUASI_IDENTIFIERS
 

@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 
 from govdata import config, warehouse
-from govdata.classify.grading import is_personal
+from govdata.classify.grading import FREE_TEXT, NONE, is_personal
 from govdata.classify.rules import load_rules
 from govdata.publish.datasets import PSEUDONYMISED_ENTITIES, QUASI_IDENTIFIERS, DatasetSpec, SourceColumn
 
@@ -36,7 +36,7 @@ class Treatment:
 
     column: SourceColumn
     action: Action
-    entity: str = "NONE"
+    entity: str = NONE
     reason: str = ""
 
     @property
@@ -76,13 +76,13 @@ def _treatment(c: SourceColumn, policy: config.MaskPolicy) -> Treatment:
             return Treatment(c, "pseudonym", c.entity, "L4 identifier: pseudonym in 有条件开放 only")
         return Treatment(c, "drop", reason="L4")
     if c.grade == "L3":
-        if c.entity == "FREE_TEXT":
-            return Treatment(c, "spans", "FREE_TEXT")
-        if c.entity != "NONE":
+        if c.entity == FREE_TEXT:
+            return Treatment(c, "spans", FREE_TEXT)
+        if c.entity != NONE:
             return Treatment(c, "mask", c.entity)
         return Treatment(c, "drop", reason="L3 without an entity to mask it by")
     published_as_is = isinstance(policy.entities.get(c.entity, policy.fallback), config.KeepRule)
-    if c.entity not in ("NONE", "FREE_TEXT") and is_personal(load_rules(), c.entity) and not published_as_is:
+    if c.entity not in (NONE, FREE_TEXT) and is_personal(load_rules(), c.entity) and not published_as_is:
         # an L2 personal entity (固定电话, IP地址): masked too — no raw personal value is ever published
         return Treatment(c, "mask", c.entity, f"{c.grade} personal data")
     if c.quasi_identifier == "origin" and any(word in c.description for word in _CATEGORIES_OF_ORIGIN):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from govdata import config
+from govdata.classify.grading import FREE_TEXT, NONE
 from govdata.publish.model import CURATED_INPUT_SCHEMA, Kind
 
 #: quasi-identifier kinds of governance.field_classification that k-anonymity looks at, and how each is
@@ -144,7 +145,7 @@ def _source_columns(conn: psycopg.Connection) -> dict[tuple[str, str], list[Sour
 
 def is_personal(column: SourceColumn) -> bool:
     """A column the leak guard compares published values against: graded L3/L4, failed, or a personal entity."""
-    return column.grade in ("L3", "L4") or column.is_error or column.entity not in ("NONE", "FREE_TEXT")
+    return column.grade in ("L3", "L4") or column.is_error or column.entity not in (NONE, FREE_TEXT)
 
 
 def _personal(schema: str, table: str, columns: list[SourceColumn]) -> list[PersonalColumn]:
@@ -212,7 +213,7 @@ def _curated_spec(conn: psycopg.Connection, cfg: config.OpenDataConfig, d: confi
         if run and run[0] is not None:
             crawl_runs.append(run[0])
     model_columns = [
-        SourceColumn(name, pg_type, "NONE", "L1", None, description or name)
+        SourceColumn(name, pg_type, NONE, "L1", None, description or name)
         for name, pg_type, description in conn.execute(
             "select c.column_name, c.data_type,"
             " col_description(format('%%I.%%I', c.table_schema, c.table_name)::regclass, c.ordinal_position)"

@@ -24,6 +24,7 @@ import psycopg
 from psycopg import sql
 
 from govdata import config, warehouse
+from govdata.classify.grading import FREE_TEXT, NONE
 from govdata.publish.datasets import PersonalColumn
 from govdata.publish.scan import prefiltered_cells
 
@@ -93,7 +94,7 @@ def check_leaks(
     report.hits += _recognizer_hits(conn, relation, text_columns, public, evidence)
     # the join compares identifying values: columns of a personal entity; a column graded L3/L4 by its header
     # alone (病情, 行程地点) or free text holds values many rows share (深圳北站, 已办结) — the recognizers check those
-    compared = [p for p in personal_sources if p.entity not in public and p.entity not in ("NONE", "FREE_TEXT")]
+    compared = [p for p in personal_sources if p.entity not in public and p.entity not in (NONE, FREE_TEXT)]
     report.sources_compared = len(compared)
     report.hits += _join_hits(conn, relation, text_columns, compared, evidence)
     return report

@@ -24,6 +24,7 @@ import psycopg
 from psycopg import sql
 
 from govdata import warehouse
+from govdata.classify.grading import FREE_TEXT
 from govdata.mask.table import ColumnPlan, TableMasker
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def mask_text_columns(
     changed: Counter[str] = Counter()
     conn.execute("create temporary table if not exists _scan_changes (row_id bigint, value text)")
     for column in columns:
-        plan = ColumnPlan(column, 0, "spans" if column in free_text else "identifiers", "FREE_TEXT")
+        plan = ColumnPlan(column, 0, "spans" if column in free_text else "identifiers", FREE_TEXT)
         cell = lru_cache(maxsize=65536)(lambda text, plan=plan: masker.mask_cell(plan, text))
         conn.execute("truncate _scan_changes")
         candidates = 0
