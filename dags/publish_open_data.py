@@ -63,15 +63,22 @@ def publish_open_data():
 
         return prepare()
 
-    # retries 0: a blocked dataset is blocked again until someone fixes its classification
-    @task(map_index_template="{{ dataset_label }}", retries=0)
+    @task(map_index_template="{{ dataset_label }}")
     def publish_dataset(dataset_id: str) -> dict:
         """Build, guard and (if changed) publish one open dataset."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from govdata.publish.pipeline import DatasetBlocked
         from govdata.publish.run import publish_one
 
         context = get_current_context()
         context["dataset_label"] = dataset_id  # type: ignore[typeddict-unknown-key]
-        return publish_one(dataset_id, run_id=context["run_id"])
+        try:
+            return publish_one(dataset_id, run_id=context["run_id"])
+        except DatasetBlocked as exc:
+            # blocked again on a retry until someone fixes the data or its classification: fail, no retry
+            # (a lost connection or a full disk still gets the retries of default_args)
+            raise AirflowFailException(str(exc)) from exc
 
     @task(trigger_rule="all_done")
     def update_access() -> dict:

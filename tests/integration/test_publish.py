@@ -20,6 +20,7 @@ import yaml
 from psycopg import sql
 
 from govdata import config, warehouse
+from govdata.classify.grading import FREE_TEXT
 from govdata.classify.normalize import normalize_text
 from govdata.commands.run_dag import run_for_day
 from tests.conftest import load_dag
@@ -141,7 +142,9 @@ _TOKENS = re.compile(r"[0-9A-Za-z@._+\-]{6,}")
 
 def test_no_raw_personal_value_in_any_published_table_or_export(published, demo, warehouse_conn):
     raw = _raw_personal_values(warehouse_conn, demo)
-    whole = set().union(*raw.values())
+    # remarks are published span-masked: a remark with nothing personal in it (复诊) is the raw one, rightly;
+    # what is personal inside remarks is checked by test_free_text_keeps_its_words_and_loses_its_names
+    whole = set().union(*(v for e, v in raw.items() if e != FREE_TEXT))
     inside = set().union(*(v for e, v in raw.items() if e in IDENTIFIERS))
     assert len(whole) > 10_000, len(whole)
     leaks: list[str] = []

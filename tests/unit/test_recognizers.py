@@ -368,6 +368,19 @@ class TestPresidioRecognizers:
         assert "PERSON" in _entities(analyze("冯燕已签字确认。"))
         assert "PERSON" not in _entities(analyze("企业已提交整改报告"))
 
+    def test_name_after_a_role_word_whatever_its_surname(self, analyze):
+        # 宾, 禤, 覃 are not in the surname table: a short token closed by a delimiter after a role word is a name
+        def names(text):
+            return {t for e, t, score in analyze(text) if e == "PERSON" and score >= 0.5}
+
+        assert names("房东宾国轩，电话18512341666") == {"宾国轩"}
+        assert names("同住人禤国（同住）") == {"禤国"}
+        assert names("制表人：王芳") == {"王芳"}
+        assert names("家属赫然陪同，电话13812344143") == {"赫然"}
+        assert names("联系人由敏来电咨询") == {"由敏"}
+        for text in ("家属陪同，已回访", "房东深圳，已核实", "联系人：无"):
+            assert "PERSON" not in _entities(analyze(text)), text
+
     def test_address(self, analyze):
         assert "ADDRESS" in _entities(analyze("当事人家住北京市朝阳区建国路88号"))
         assert "ADDRESS" not in _entities(analyze("朝阳区民政局转办"))

@@ -154,6 +154,38 @@ def subject_name_pattern(surnames: Surnames) -> re.Pattern[str]:
     )
 
 
+#: characters that never start a name (words after a role word: 联系人电话, 家属已…); 来, 于 are surnames
+_NOT_A_SURNAME = frozenset("的了在是为等说称电话手机身份证号住址地已未将把被向从到给对和与及先女男同反投申咨去无")
+#: 2–3 Han characters standing alone between a role word and a delimiter (房东宾国轩，…; 家属X（…）)
+_DELIMITED_NAME = re.compile(r"[\u3400-\u9fff]{2,3}(?=[，,。；;、（()）：:\s]|$)")
+#: … or between a role word and what that person did (家属赫然陪同, 联系人由敏来电)
+_NAME_BEFORE_ACT = re.compile(
+    r"[\u3400-\u9fff]{2,3}?(?=陪同|来电|来访|反映|投诉|咨询|签字|签收|代办|代领|代为|核实|确认|到场|领取|已|于|称|表示)"
+)
+
+
+def delimited_name(text: str, not_names: frozenset[str] = frozenset()) -> str | None:
+    """A name after a context word whose surname is not in the table: a 2–3 character token closed off.
+
+    The surname table cannot hold every surname (宾, 禤, 赫, 由 …). After a role word (房东, 家属, 联系人) a short
+    token is a name when it stands alone up to a comma or a bracket — unless it is a place, a listed non-name or
+    a dictionary word other than a person's name (陪同, 本人) — or when what follows is that person's act
+    (陪同, 来电, 签字 …): there even a name that is also a word (赫然) is taken, the role word and the act on
+    either side leave no room for anything else.
+    """
+    act = _NAME_BEFORE_ACT.match(text)
+    match = act or _DELIMITED_NAME.match(text)
+    if match is None:
+        return None
+    token = match.group()
+    if token in not_names or token[0] in _NOT_A_SURNAME or gazetteer().is_place(token):
+        return None
+    if act:
+        return token
+    tag = dictionary_tags().get(token)
+    return token if tag is None or tag.startswith("nr") else None
+
+
 def trim_name(text: str, surnames: Surnames) -> str | None:
     """The name at the start of running text (张三电话… → 张三), or None when it does not start with one."""
     parts = surnames.split(text)

@@ -19,7 +19,13 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from govdata.classify.addresses import find_addresses
-from govdata.classify.names import is_name_without_header, load_surnames, subject_name_pattern, trim_name
+from govdata.classify.names import (
+    delimited_name,
+    is_name_without_header,
+    load_surnames,
+    subject_name_pattern,
+    trim_name,
+)
 from govdata.classify.normalize import normalize_text
 from govdata.classify.rules import RecognizerSpec, load_registry
 from govdata.classify.validators import VALIDATORS
@@ -119,6 +125,8 @@ class ChineseNameRecognizer(EntityRecognizer):
             name = trim_name(text[match.end() : match.end() + 4], self.surnames)
             if name:
                 results.append(self._result(match.end(), match.end() + len(name), 0.85, "after context word"))
+            elif name := delimited_name(text[match.end() : match.end() + 5], self._not_names):
+                results.append(self._result(match.end(), match.end() + len(name), 0.7, "after context word, closed"))
         for pattern, score, why in ((self._honorific, 0.6, "honorific"), (self._before_verb, 0.6, "reporting verb")):
             for match in pattern.finditer(text):
                 results.append(self._result(match.start(), match.end(), score, why))

@@ -71,13 +71,15 @@ def plan_treatments(spec: DatasetSpec, policy: config.MaskPolicy) -> list[Treatm
 def _treatment(c: SourceColumn, policy: config.MaskPolicy) -> Treatment:
     if c.is_error:
         return Treatment(c, "drop", reason="classification failed: treated as L4")
+    if c.entity == FREE_TEXT and c.grade in ("L3", "L4"):
+        # graded by what its cells hold (an ID number in a remark makes it L4): every cell is scanned and those
+        # spans masked, the rest of the text kept; the re-classification and the leak guard check the result
+        return Treatment(c, "spans", FREE_TEXT, f"{c.grade} free text")
     if c.grade == "L4":
         if c.entity in PSEUDONYMISED_ENTITIES:
             return Treatment(c, "pseudonym", c.entity, "L4 identifier: pseudonym in 有条件开放 only")
         return Treatment(c, "drop", reason="L4")
     if c.grade == "L3":
-        if c.entity == FREE_TEXT:
-            return Treatment(c, "spans", FREE_TEXT)
         if c.entity != NONE:
             return Treatment(c, "mask", c.entity)
         return Treatment(c, "drop", reason="L3 without an entity to mask it by")
@@ -168,11 +170,12 @@ _TARGET = "t"  # the alias of the candidate in its UPDATEs
 def _level2(conn: psycopg.Connection, candidate: Candidate, t: Treatment, policy: config.MaskPolicy) -> sql.Composable:
     """Level-2 generalisation of a level-1 value already in the candidate (SET col = this)."""
     col = sql.Identifier(_TARGET, t.column.name)
-    if t.entity == "birth_date":
+    kind = _generalisable(t)
+    if kind == "birth_date":
         return sql.SQL(
             "case when {c} ~ '^\\d{{4}}$' then left({c}, 3) || '0-' || left({c}, 3) || '9' else {c} end"
         ).format(c=col)
-    if t.entity == "age":
+    if kind == "age":
         return sql.SQL(
             "case when {c} ~ '^\\d+-\\d+$' then (split_part({c}, '-', 1)::int / 10 * 10)::text || '-'"
             " || (split_part({c}, '-', 1)::int / 10 * 10 + 9)::text else {c} end"
@@ -266,12 +269,25 @@ def build_candidate(
 
 
 def quasi_columns(candidate: Candidate) -> list[Treatment]:
-    """The published quasi-identifier columns whose combination k-anonymity protects."""
+    """The published quasi-identifier columns whose combination k-anonymity protects.
+
+    A masked one counts too: an address masked by the policy still names its 区/县. Pseudonyms and free text
+    do not (a pseudonym is an identifier, dropped from 无条件开放; free text is span-masked).
+    """
     return [
         t
         for t in candidate.published
-        if t.column.quasi_identifier in QUASI_IDENTIFIERS and t.action in ("keep", "generalise")
+        if t.column.quasi_identifier in QUASI_IDENTIFIERS and t.action in ("keep", "generalise", "mask")
     ]
+
+
+def _generalisable(t: Treatment) -> str | None:
+    """The quasi-identifier kind a column can be generalised further as (level 2), if any."""
+    if t.action == "generalise":
+        return t.entity
+    if t.action == "mask" and t.entity == "ADDRESS":
+        return "address"  # masked down to 区/县 by the policy: 市 is the next level
+    return None
 
 
 def _small_group_rows(conn: psycopg.Connection, candidate: Candidate, quasi: list[Treatment], k: int) -> int:
@@ -290,7 +306,7 @@ def _k_anonymise(conn: psycopg.Connection, candidate: Candidate, policy: config.
     if not quasi or k <= 1 or not _small_group_rows(conn, candidate, quasi, k):
         return
     target = warehouse.qualified(*candidate.relation)
-    further = [t for t in quasi if t.action == "generalise"]
+    further = [t for t in quasi if _generalisable(t)]
     if further:
         assignments = sql.SQL(", ").join(
             sql.SQL("{} = {}").format(sql.Identifier(t.column.name), _level2(conn, candidate, t, policy))
@@ -300,7 +316,9 @@ def _k_anonymise(conn: psycopg.Connection, candidate: Candidate, policy: config.
             conn.execute(sql.SQL("update {} as {} set {}").format(target, sql.Identifier(_TARGET), assignments))
         finally:
             drop_lookups(conn)
-        candidate.generalised_further = [f"{t.column.name}: {_GENERALISED[t.entity][1]}" for t in further]
+        candidate.generalised_further = [
+            f"{t.column.name}: {_GENERALISED[_generalisable(t) or 'address'][1]}" for t in further
+        ]
     if not _small_group_rows(conn, candidate, quasi, k):
         return
     cols = sql.SQL(", ").join(sql.Identifier(t.column.name) for t in quasi)
