@@ -35,8 +35,9 @@ def settings_from_connection(
 ) -> ServerSettings:
     """Settings from an Airflow connection's fields (pure).
 
-    The host may be a bare name (``openmetadata-server``, scheme in ``schema``, default http) or a URL; ``/api`` is
-    added unless the path already ends with it. The token is the password, or ``extra["jwt_token"]``.
+    ``host`` is the server's name or a URL. ``schema`` is ``http``/``https`` (the HTTP hook's convention) or,
+    as the URI form ``http://:<JWT>@host:8585/api`` sets it, the API path; the path defaults to ``api``. The
+    token is the password, or ``extra["jwt_token"]``.
     """
     from govdata.errors import ConfigError
 
@@ -46,15 +47,15 @@ def settings_from_connection(
         raise ConfigError(f"Airflow connection {CONN_ID}: host is empty (the OpenMetadata server's name or URL)")
     if not token:
         raise ConfigError(f"Airflow connection {CONN_ID}: no JWT token (password, or extra jwt_token)")
-    base = host if "://" in host else f"{schema or 'http'}://{host}"
-    scheme, _, rest = base.partition("://")
+    scheme, _, rest = host.partition("://") if "://" in host else ("", "", host)
     authority, _, path = rest.partition("/")
+    if schema in ("http", "https"):
+        scheme = scheme or schema
+    elif schema:
+        path = path or schema
     if port and ":" not in authority:
         authority = f"{authority}:{port}"
-    path = path.strip("/")
-    if not path.endswith("api"):
-        path = f"{path}/api".strip("/")
-    return ServerSettings(f"{scheme}://{authority}/{path}", token)
+    return ServerSettings(f"{scheme or 'http'}://{authority}/{path.strip('/') or 'api'}", token)
 
 
 def airflow_settings() -> ServerSettings | None:
