@@ -11,7 +11,7 @@ from metadata.generated.schema.api.lineage.addLineage import AddLineageRequest
 from pydantic import BaseModel
 
 from govdata.catalog_sync import compare, plan
-from govdata.catalog_sync.connection import settings_from_connection
+from govdata.catalog_sync.connection import MissingToken, settings_from_connection
 from govdata.catalog_sync.state import ColumnState, DataItemState, DepartmentState, TableState, WarehouseState
 from govdata.errors import ConfigError
 
@@ -245,7 +245,7 @@ def test_server_settings_from_the_airflow_connection(host, port, schema, passwor
 
 
 def test_server_settings_name_what_is_missing():
-    with pytest.raises(ConfigError, match="no JWT token"):
+    with pytest.raises(MissingToken, match="no JWT token"):
         settings_from_connection("om", 8585, "http", None, {})
     with pytest.raises(ConfigError, match="host is empty"):
         settings_from_connection(None, 8585, "http", "jwt", None)

@@ -12,12 +12,17 @@ def cmd_sync(args: argparse.Namespace) -> int:
     """Sync with the server of the Airflow connection; ``--dry-run`` sends nothing (and needs no server)."""
     import psycopg
 
-    from govdata.catalog_sync.connection import HOW_TO_CONFIGURE, airflow_settings
+    from govdata.catalog_sync.connection import HOW_TO_CONFIGURE, NOT_CONFIGURED, MissingToken, airflow_settings
     from govdata.catalog_sync.run import sync_catalog
 
-    settings = airflow_settings()
+    try:
+        settings = airflow_settings()
+    except MissingToken as exc:
+        if not args.dry_run:
+            raise CommandError(f"{exc}; {HOW_TO_CONFIGURE}") from exc
+        settings = None
     if settings is None and not args.dry_run:
-        raise CommandError(HOW_TO_CONFIGURE + "; or run with --dry-run --out DIR to see the requests")
+        raise CommandError(NOT_CONFIGURED + "; or run with --dry-run --out DIR to see the requests")
     out = Path(args.out) if args.out else None
     if out is not None and out.exists() and not out.is_dir():
         raise CommandError(f"--out {out} is a file; give the folder to write requests.json into")

@@ -11,12 +11,17 @@ if TYPE_CHECKING:
 CONN_ID = "openmetadata_default"
 
 HOW_TO_CONFIGURE = (
-    f"no Airflow connection {CONN_ID!r}: the catalog is not synced to OpenMetadata. Configure it with the server's"
-    " URL and a bot's JWT token (OpenMetadata UI → Settings → Bots → ingestion-bot → token), e.g."
+    f"Configure the Airflow connection {CONN_ID!r} with the server's URL and a bot's JWT token"
+    " (OpenMetadata UI → Settings → Bots → ingestion-bot → token), e.g."
     f" AIRFLOW_CONN_{CONN_ID.upper()}='http://:<JWT>@openmetadata-server:8585/api' or"
     f" `govdata airflow connections add {CONN_ID} --conn-type http --conn-host openmetadata-server"
     " --conn-port 8585 --conn-schema http --conn-password <JWT>`"
 )
+NOT_CONFIGURED = f"no Airflow connection {CONN_ID!r}: the catalog is not synced to OpenMetadata. {HOW_TO_CONFIGURE}"
+
+
+class MissingToken(ValueError):
+    """The connection names a server but holds no token (docker-compose.yml before OPENMETADATA_JWT_TOKEN is set)."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ def settings_from_connection(
     if not host:
         raise ConfigError(f"Airflow connection {CONN_ID}: host is empty (the OpenMetadata server's name or URL)")
     if not token:
-        raise ConfigError(f"Airflow connection {CONN_ID}: no JWT token (password, or extra jwt_token)")
+        raise MissingToken(f"Airflow connection {CONN_ID}: no JWT token (password, or extra jwt_token)")
     scheme, _, rest = host.partition("://") if "://" in host else ("", "", host)
     authority, _, path = rest.partition("/")
     if schema in ("http", "https"):

@@ -64,10 +64,13 @@ def sync_task() -> dict[str, Any]:
     """The DAG's task: skipped (not failed) with how to configure it when the connection is missing."""
     from airflow.exceptions import AirflowSkipException
 
-    from govdata.catalog_sync.connection import HOW_TO_CONFIGURE, airflow_settings
+    from govdata.catalog_sync.connection import HOW_TO_CONFIGURE, NOT_CONFIGURED, MissingToken, airflow_settings
 
-    settings = airflow_settings()
+    try:
+        settings = airflow_settings()
+    except MissingToken as exc:
+        raise AirflowSkipException(f"{exc}: the catalog is not synced to OpenMetadata. {HOW_TO_CONFIGURE}") from exc
     if settings is None:
-        raise AirflowSkipException(HOW_TO_CONFIGURE)
+        raise AirflowSkipException(NOT_CONFIGURED)
     report = sync_catalog(settings)
     return {"unchanged": report.unchanged, "put": report.count("PUT"), "soft_deleted": report.count("DELETE")}
