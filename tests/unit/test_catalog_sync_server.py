@@ -195,3 +195,18 @@ def test_unbounded_varchar_is_accepted_by_the_server_length_check(om):
     sync(dataclasses.replace(state, tables=(wide, served)), server)
     (bz,) = fake.entity("tables", RAW)["columns"]
     assert (bz["dataType"], bz["dataLength"]) == ("CHAR", 1)
+
+
+def test_names_openmetadata_cannot_hold_are_left_out_and_said_so(om):
+    """A crawled table or header may hold a double quote (the demo has one): only that table or column is left out."""
+    fake, server = om
+    state = demo_state()
+    raw, served = state.tables
+    odd_table = dataclasses.replace(raw, name='a"; drop table x; --')
+    odd_column = dataclasses.replace(raw, columns=(*raw.columns, ColumnState('x"y', "text", None, "备注")))
+    report = sync(dataclasses.replace(state, tables=(odd_column, served, odd_table)), server)
+    assert fake.entity("tables", RAW) is not None
+    assert [c["name"] for c in fake.entity("tables", RAW)["columns"]] == [c.name for c in raw.columns]
+    assert not [f for f in fake.entities["tables"] if "drop table" in f]
+    assert 'raw_gaj.a"; drop table x; --: not synced, OpenMetadata names cannot hold a double quote' in report.notes
+    assert 'raw_gaj.hj_rkxx: column(s) x"y not synced (double quote in the name)' in report.notes

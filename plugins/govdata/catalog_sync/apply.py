@@ -214,7 +214,8 @@ def _suffix(request: BaseModel) -> str:
 
 def sync(state: WarehouseState, server: Server, *, dry_run: bool = False) -> SyncReport:
     """Bring the server in line with the warehouse state; send nothing that already matches."""
-    report = SyncReport(dry_run=dry_run, notes=list(state.notes))
+    state, left_out = plan.representable(state)
+    report = SyncReport(dry_run=dry_run, notes=[*state.notes, *left_out])
 
     def ensure(desired: plan.Desired) -> str:
         current = server.fetch(desired)

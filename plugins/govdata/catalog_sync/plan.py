@@ -7,7 +7,7 @@ come in as arguments, so every function is tested with plain values.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from metadata.generated.schema.api.classification.createClassification import CreateClassificationRequest
@@ -92,6 +92,37 @@ def table_fqn(database: str, schema: str, table: str) -> str:
 def managed_schemas(state: WarehouseState) -> tuple[str, ...]:
     """The schemas the sync owns on the server: a table there that the state lacks is soft-deleted."""
     return (*state.raw_schemas, *SERVED_SCHEMAS)
+
+
+def is_representable(name: str) -> bool:
+    """Whether OpenMetadata can hold the name: its FQN rules refuse a double quote inside a name."""
+    try:
+        quote_name(name)
+    except ValueError:
+        return False
+    return True
+
+
+def representable(state: WarehouseState) -> tuple[WarehouseState, list[str]]:
+    """The state without tables, columns and data items OpenMetadata cannot name, and a note for each left out.
+
+    A crawled table or header may hold anything (the demo has ``a"; drop table x; --``); the server would refuse
+    the whole request, so only that table or column is left out, and said so.
+    """
+    notes = []
+    tables = []
+    for table in state.tables:
+        if not is_representable(table.name):
+            notes.append(f"{table.schema}.{table.name}: not synced, OpenMetadata names cannot hold a double quote")
+            continue
+        columns = tuple(c for c in table.columns if is_representable(c.name))
+        if len(columns) != len(table.columns):
+            left_out = ", ".join(c.name for c in table.columns if c not in columns)
+            notes.append(f"{table.schema}.{table.name}: column(s) {left_out} not synced (double quote in the name)")
+        tables.append(replace(table, columns=columns))
+    items = tuple(i for i in state.data_items if is_representable(i.name))
+    notes += [f"data item {i.name}: not synced (double quote in the name)" for i in state.data_items if i not in items]
+    return replace(state, tables=tuple(tables), data_items=items), notes
 
 
 def _owners(team_id: str | None) -> EntityReferenceList | None:
