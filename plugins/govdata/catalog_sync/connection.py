@@ -65,8 +65,8 @@ def settings_from_connection(
 
 def airflow_settings() -> ServerSettings | None:
     """The ``openmetadata_default`` connection (environment variable, secrets backend or metadata DB), or None."""
-    from airflow.exceptions import AirflowNotFoundException
     from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
 
     try:
         conn = BaseHook.get_connection(CONN_ID)

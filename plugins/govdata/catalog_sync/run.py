@@ -62,7 +62,7 @@ def write_requests(report: SyncReport, out: Path, *, placeholder_ids: bool) -> P
 
 def sync_task() -> dict[str, Any]:
     """The DAG's task: skipped (not failed) with how to configure it when the connection is missing."""
-    from airflow.exceptions import AirflowSkipException
+    from airflow.sdk.exceptions import AirflowSkipException
 
     from govdata.catalog_sync.connection import HOW_TO_CONFIGURE, NOT_CONFIGURED, MissingToken, airflow_settings
 
