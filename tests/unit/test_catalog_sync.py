@@ -206,6 +206,15 @@ def test_fields_the_sync_leaves_unset_are_not_overwritten():
     assert compare.differences(table, answer) == []
 
 
+def test_tags_of_other_classifications_on_a_column_are_not_ours_to_compare():
+    table = _table(_all_desired(demo_state()), "govdata_warehouse.govdata.raw_gaj.hj_rkxx")
+    answer = _server_answer(table)
+    answer["columns"][0]["tags"] += [{"tagFQN": "Tier.Tier1"}, {"tagFQN": "BusinessGlossary.身份"}]
+    assert compare.differences(table, answer) == []
+    answer["columns"][0]["tags"].append({"tagFQN": "GovDataGrade.L3"})  # a grade of ours that should not be there
+    assert compare.differences(table, answer) == ["columns"]
+
+
 def test_custom_property_and_lineage_comparison():
     type_id = str(uuid.uuid4())
     (prop, *_) = plan.plan_custom_properties(type_id)

@@ -14,6 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+#: classifications whose tags the sync owns; tags of others (Tier, glossary terms, staff's own) on the same
+#: column are not ours to compare or remove
+MANAGED_CLASSIFICATIONS = ("GovDataGrade", "GovDataEntity", "PII")
+
 #: request fields holding the FQN of another entity; the server answers them as an EntityReference
 REFERENCE_FIELDS = frozenset({"service", "database", "databaseSchema", "classification", "glossary", "parent"})
 
@@ -36,7 +40,8 @@ def same(key: str, want: Any, have: Any) -> bool:
     if key in ("owners", "reviewers"):
         return {r["id"] for r in want} == {r.get("id") for r in have or []}
     if key == "tags":
-        return {t["tagFQN"] for t in want} == {t.get("tagFQN") for t in have or []}
+        ours = {str(t.get("tagFQN")) for t in have or []}
+        return {t["tagFQN"] for t in want} == {t for t in ours if t.split(".", 1)[0] in MANAGED_CLASSIFICATIONS}
     if key in REFERENCE_FIELDS and isinstance(want, str):
         return isinstance(have, dict) and have.get("fullyQualifiedName") == want
     if key == "columns":

@@ -37,6 +37,8 @@ def sync_catalog(settings: ServerSettings | None, *, dry_run: bool = False, out:
             metadata.close()
     for note in report.notes:
         log.info("%s", note)
+    for m in report.mutations:
+        log.info("%s %s %s%s", m.method, m.path, m.target, f" (changed: {', '.join(m.changed)})" if m.changed else "")
     log.info("%s", report.summary())
     if out is not None:
         write_requests(report, out, placeholder_ids=settings is None)
