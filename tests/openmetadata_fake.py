@@ -315,14 +315,27 @@ class FakeOpenMetadata:
         return {"data": found, "paging": {"total": len(found)}}
 
     def _delete(self, name: str, coll: Collection, entity_id: str, query: dict[str, list[str]]) -> dict[str, Any]:
-        for entity in self.entities.get(name, {}).values():
-            if entity["id"] == entity_id:
-                if query.get("hardDelete", ["false"])[0] != "false":
-                    raise ApiError(400, "the fake refuses hard deletes: the sync must soft-delete")
-                entity.update(deleted=True, version=round(float(entity["version"]) + 0.1, 1), updatedAt=_now())
-                check_answer(coll.entity, entity)
-                return entity
-        raise ApiError(404, f"{coll.ref_type} instance for {entity_id} not found")
+        entity = next((e for e in self.entities.get(name, {}).values() if e["id"] == entity_id), None)
+        if entity is None:
+            raise ApiError(404, f"{coll.ref_type} instance for {entity_id} not found")
+        if query.get("hardDelete", ["false"])[0] != "false":
+            raise ApiError(400, "the fake refuses hard deletes: the sync must soft-delete")
+        children = self._children(entity["fullyQualifiedName"])
+        if children and query.get("recursive", ["false"])[0] != "true":
+            raise ApiError(400, f"Entity {entity['fullyQualifiedName']} is not empty: delete it with recursive=true")
+        for child_coll, child in [(name, entity), *children]:
+            child.update(deleted=True, version=round(float(child["version"]) + 0.1, 1), updatedAt=_now())
+            check_answer(COLLECTIONS[child_coll].entity, child)
+        return entity
+
+    def _children(self, fqn: str) -> list[tuple[str, dict[str, Any]]]:
+        """Entities (not deleted) whose parent, at any depth, is ``fqn``."""
+        return [
+            (name, e)
+            for name, coll in COLLECTIONS.items()
+            for e in self.entities.get(name, {}).values()
+            if coll.parent_field and not e.get("deleted") and e["fullyQualifiedName"].startswith(fqn + ".")
+        ]
 
     # ---- custom properties
     def _types(self, method: str, rest: str, query: dict[str, list[str]], payload: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pytest
 
 from govdata.catalog_sync.apply import SdkServer, sync
 from govdata.catalog_sync.connection import ServerSettings, client
-from govdata.catalog_sync.state import ColumnState
+from govdata.catalog_sync.state import ColumnState, DepartmentState, TableState
 from tests.openmetadata_fake import RunningFake
 from tests.unit.test_catalog_sync import demo_state
 
@@ -210,3 +210,29 @@ def test_names_openmetadata_cannot_hold_are_left_out_and_said_so(om):
     assert not [f for f in fake.entities["tables"] if "drop table" in f]
     assert 'raw_gaj.a"; drop table x; --: not synced, OpenMetadata names cannot hold a double quote' in report.notes
     assert 'raw_gaj.hj_rkxx: column(s) x"y not synced (double quote in the name)' in report.notes
+
+
+def test_a_department_removed_from_config_has_its_schema_soft_deleted_with_its_tables(om):
+    fake, server = om
+    state = demo_state()
+    mzj = DepartmentState("mzj", "民政局", "11000000000000001X", "李四")
+    shzz = TableState(
+        "raw_mzj", "shzz", "社会组织", "社会组织登记信息", "mzj", (ColumnState("mc", "text", None, "名称"),)
+    )
+    both = dataclasses.replace(state, departments=(*state.departments, mzj), tables=(*state.tables, shzz))
+    sync(both, server)
+    schema = fake.entity("databaseSchemas", "govdata_warehouse.govdata.raw_mzj")
+    before = len(fake.calls)
+    report = sync(state, server)  # mzj left departments.yaml: the catalog withdrew its tables with it
+    deletes = [m for m in _mutations(fake, before) if m[0] == "DELETE"]
+    assert deletes == [("DELETE", f"/api/v1/databaseSchemas/{schema['id']}")]
+    (delete,) = [m for m in report.mutations if m.method == "DELETE"]
+    assert delete.path.endswith("?recursive=true&hardDelete=false")
+    # the terms' holders are named by code now that 民政局 is no configured department
+    assert {m.path for m in report.mutations if m.method == "PUT"} == {"/api/v1/glossaryTerms"}
+    assert fake.entity("databaseSchemas", "govdata_warehouse.govdata.raw_mzj")["deleted"] is True
+    assert fake.entity("tables", "govdata_warehouse.govdata.raw_mzj.shzz")["deleted"] is True
+    assert fake.entity("tables", RAW)["deleted"] is False
+    before = len(fake.calls)
+    sync(state, server)
+    assert _mutations(fake, before) == []

@@ -45,11 +45,14 @@ class Server(Protocol):
     def put_custom_property(self, prop: OMetaCustomProperties) -> None:
         """Add or update a custom property of the table type."""
 
+    def schemas_in(self, database_fqn: str) -> list[dict[str, Any]]:
+        """The schemas (not deleted) of a database on the server."""
+
     def tables_in(self, schema_fqn: str) -> list[dict[str, Any]]:
         """The tables (not deleted) of a schema on the server."""
 
-    def soft_delete_table(self, table_id: str) -> None:
-        """DELETE the table with hardDelete=false (restorable, hidden from search)."""
+    def soft_delete(self, collection: str, entity_id: str, recursive: bool) -> None:
+        """DELETE a table (``tables``) or schema (``databaseSchemas``) with hardDelete=false (restorable)."""
 
     def lineage_of(self, table_fqn: str) -> dict[str, Any] | None:
         """The table's upstream lineage (EntityLineage JSON), or None."""
@@ -94,17 +97,26 @@ class SdkServer:
         """``create_or_update_custom_property``."""
         self.metadata.create_or_update_custom_property(prop)
 
+    def schemas_in(self, database_fqn: str) -> list[dict[str, Any]]:
+        """``list_all_entities(DatabaseSchema, params={"database": …})``."""
+        from metadata.generated.schema.entity.data.databaseSchema import DatabaseSchema
+
+        found = self.metadata.list_all_entities(DatabaseSchema, params={"database": database_fqn})
+        return [_json(s) for s in found]
+
     def tables_in(self, schema_fqn: str) -> list[dict[str, Any]]:
         """``list_all_entities(Table, params={"databaseSchema": …})``."""
         from metadata.generated.schema.entity.data.table import Table
 
         return [_json(t) for t in self.metadata.list_all_entities(Table, params={"databaseSchema": schema_fqn})]
 
-    def soft_delete_table(self, table_id: str) -> None:
-        """``delete(Table, id, hard_delete=False)``."""
+    def soft_delete(self, collection: str, entity_id: str, recursive: bool) -> None:
+        """``delete(…, hard_delete=False)``."""
+        from metadata.generated.schema.entity.data.databaseSchema import DatabaseSchema
         from metadata.generated.schema.entity.data.table import Table
 
-        self.metadata.delete(Table, table_id, recursive=False, hard_delete=False)
+        entity = {"tables": Table, "databaseSchemas": DatabaseSchema}[collection]
+        self.metadata.delete(entity, entity_id, recursive=recursive, hard_delete=False)
 
     def lineage_of(self, table_fqn: str) -> dict[str, Any] | None:
         """``get_lineage_by_name`` one level up, none down."""
@@ -142,11 +154,15 @@ class NoServer:
         """Never called: a dry run records instead."""
         raise NotImplementedError
 
+    def schemas_in(self, database_fqn: str) -> list[dict[str, Any]]:
+        """No schemas."""
+        return []
+
     def tables_in(self, schema_fqn: str) -> list[dict[str, Any]]:
         """No tables."""
         return []
 
-    def soft_delete_table(self, table_id: str) -> None:  # pragma: no cover
+    def soft_delete(self, collection: str, entity_id: str, recursive: bool) -> None:  # pragma: no cover
         """Never called: a dry run records instead."""
         raise NotImplementedError
 
@@ -263,15 +279,27 @@ def _ensure_custom_properties(server: Server, report: SyncReport, dry_run: bool)
 def _soft_delete_stale(
     state: WarehouseState, server: Server, report: SyncReport, dry_run: bool, wanted: set[str]
 ) -> None:
-    """Tables in the schemas the sync owns that the catalog no longer has: DELETE …?hardDelete=false."""
-    for schema in plan.managed_schemas(state):
-        for table in server.tables_in(plan.fqn(plan.SERVICE, state.database, schema)):
-            if table["fullyQualifiedName"] in wanted or table.get("deleted"):
-                continue
-            path = f"{API}/tables/{table['id']}?recursive=false&hardDelete=false"
-            report.mutations.append(Mutation("DELETE", path, table["fullyQualifiedName"]))
-            if not dry_run:
-                server.soft_delete_table(str(table["id"]))
+    """What the warehouse no longer has, soft-deleted (``DELETE …?hardDelete=false``: restorable on the server).
+
+    A ``raw_<dept>`` schema of a department no longer in config goes with its tables (recursive); in the schemas
+    the sync owns, each table the catalog withdrew (or a dataset no longer served) goes alone.
+    """
+
+    def delete(collection: str, entity: dict[str, Any], recursive: bool) -> None:
+        flag = str(recursive).lower()
+        path = f"{API}/{collection}/{entity['id']}?recursive={flag}&hardDelete=false"
+        report.mutations.append(Mutation("DELETE", path, entity["fullyQualifiedName"]))
+        if not dry_run:
+            server.soft_delete(collection, str(entity["id"]), recursive)
+
+    managed = plan.managed_schemas(state)
+    for schema in server.schemas_in(plan.fqn(plan.SERVICE, state.database)):
+        if schema["name"].startswith("raw_") and schema["name"] not in managed and not schema.get("deleted"):
+            delete("databaseSchemas", schema, recursive=True)
+    for name in managed:
+        for table in server.tables_in(plan.fqn(plan.SERVICE, state.database, name)):
+            if table["fullyQualifiedName"] not in wanted and not table.get("deleted"):
+                delete("tables", table, recursive=False)
 
 
 def _ensure_lineage(
