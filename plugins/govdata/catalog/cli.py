@@ -56,8 +56,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add `govdata catalog export|summary`."""
-    parser = subparsers.add_parser("catalog", help="公共数据资源目录: export, summary")
+    """Add `govdata catalog export|build|summary|sync`."""
+    parser = subparsers.add_parser("catalog", help="公共数据资源目录: export, build, summary, sync")
     sub = parser.add_subparsers(dest="catalog_command", required=True, metavar="ACTION")
     p = sub.add_parser("export", help="write the catalog as XLSX (a sheet per department), CSV or JSON")
     p.add_argument("--format", action="append", choices=["xlsx", "csv", "json"], required=True,
@@ -68,3 +68,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("summary", help="resources per department, 责任清单, conflicts, latest changes")
     p.set_defaults(func=cmd_summary)
+    from govdata.catalog_sync.cli import add_parser as add_sync  # light: the SDK is imported when it runs
+
+    add_sync(sub)
