@@ -10,21 +10,18 @@ from govdata.errors import CommandError
 
 def cmd_sync(args: argparse.Namespace) -> int:
     """Sync with the server of the Airflow connection; ``--dry-run`` sends nothing (and needs no server)."""
-    import os
-
     import psycopg
 
-    from govdata.airflow_env import airflow_environment
-
-    # the connection is looked up as Airflow would (environment, then the platform's metadata DB), so
-    # `govdata airflow connections add openmetadata_default …` is seen here too; Airflow reads its settings once
-    for key, value in airflow_environment().items():
-        os.environ.setdefault(key, value)
-    from govdata.catalog_sync.connection import HOW_TO_CONFIGURE, NOT_CONFIGURED, MissingToken, airflow_settings
+    from govdata.catalog_sync.connection import (
+        HOW_TO_CONFIGURE,
+        NOT_CONFIGURED,
+        MissingToken,
+        platform_airflow_settings,
+    )
     from govdata.catalog_sync.run import sync_catalog
 
     try:
-        settings = airflow_settings()
+        settings = platform_airflow_settings()
     except MissingToken as exc:
         if not args.dry_run:
             raise CommandError(f"{exc}; {HOW_TO_CONFIGURE}") from exc

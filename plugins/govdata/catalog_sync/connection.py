@@ -75,6 +75,22 @@ def airflow_settings() -> ServerSettings | None:
     return settings_from_connection(conn.host, conn.port, conn.schema, conn.password, conn.extra_dejson)
 
 
+def platform_airflow_settings() -> ServerSettings | None:
+    """:func:`airflow_settings` outside Airflow (the CLI, `govdata run`'s summary): the platform's Airflow config.
+
+    The connection is looked up as Airflow would (environment, then the platform's metadata DB), so
+    `govdata airflow connections add openmetadata_default …` is seen too. Airflow reads its settings once, at
+    its first import: call this before anything imports it.
+    """
+    import os
+
+    from govdata.airflow_env import airflow_environment
+
+    for key, value in airflow_environment().items():
+        os.environ.setdefault(key, value)
+    return airflow_settings()
+
+
 def client(settings: ServerSettings) -> OpenMetadata:
     """The SDK client; it checks on creation that the server's major.minor version matches the SDK's."""
     from metadata.generated.schema.entity.services.connections.metadata.openMetadataConnection import (

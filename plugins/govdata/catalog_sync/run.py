@@ -76,3 +76,16 @@ def sync_task() -> dict[str, Any]:
         raise AirflowSkipException(NOT_CONFIGURED)
     report = sync_catalog(settings)
     return {"unchanged": report.unchanged, "put": report.count("PUT"), "soft_deleted": report.count("DELETE")}
+
+
+def summary_line() -> str:
+    """One line for `govdata run`: where the catalog is synced to, or that it is not and how to configure it."""
+    from govdata.catalog_sync.connection import HOW_TO_CONFIGURE, MissingToken, platform_airflow_settings
+
+    try:
+        settings = platform_airflow_settings()
+    except MissingToken as exc:
+        return f"not synced: {exc}. {HOW_TO_CONFIGURE}"
+    if settings is None:
+        return f"not synced (sync_catalog skipped): no server configured. {HOW_TO_CONFIGURE}"
+    return f"synced to {settings.host_port} by sync_catalog (its log lists every request sent)"
