@@ -1,0 +1,143 @@
+"""The Great Expectations File Data Context in expectations/: suites written (merged), data source, checkpoints.
+
+One suite, table asset and validation definition per catalogued resource, named ``<department>.<resource>``;
+one checkpoint per department, ``quality_<department>``, with no actions (Data Docs would keep the failing
+values; results go to governance.quality_result masked). The PostgreSQL data source reads the warehouse
+URL from ``${GOVDATA_GX_WAREHOUSE_URL}``, set here from govdata.config, so no password is written to git.
+GX is imported inside the functions: it takes seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from govdata import config
+from govdata.quality import suites
+
+if TYPE_CHECKING:
+    from great_expectations.checkpoint import Checkpoint
+    from great_expectations.data_context import FileDataContext
+
+DATASOURCE = "warehouse"
+BATCH_DEFINITION = "whole_table"
+URL_VARIABLE = "GOVDATA_GX_WAREHOUSE_URL"
+
+
+def expectations_dir() -> Path:
+    """The GX context folder: ``GOVDATA_EXPECTATIONS_DIR`` or expectations/ in the checkout."""
+    override = os.environ.get("GOVDATA_EXPECTATIONS_DIR")
+    return Path(override) if override else config.project_root() / "expectations"
+
+
+def open_context(root: Path | None = None) -> FileDataContext:
+    """The File Data Context at ``root`` (its great_expectations.yml must exist), usage statistics off."""
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    os.environ.setdefault(URL_VARIABLE, config.warehouse_url())
+    import great_expectations as gx
+
+    import govdata.quality.expectations  # noqa: F401 - registers the custom expectations before any suite loads
+
+    folder = root or expectations_dir()
+    if not (folder / "great_expectations.yml").exists():
+        raise FileNotFoundError(f"{folder}/great_expectations.yml is missing: not a GX context (see expectations/)")
+    context = gx.get_context(mode="file", context_root_dir=str(folder))
+    return context  # type: ignore[return-value]
+
+
+def suite_path(root: Path, name: str) -> Path:
+    """Where GX's expectations store keeps a suite (a dot in the name is a folder)."""
+    return root / "expectations" / (name.replace(".", "/") + ".json")
+
+
+def read_stored_suite(root: Path, name: str) -> dict[str, Any] | None:
+    """The suite as stored (raw JSON, before GX drops what it does not know), or None."""
+    path = suite_path(root, name)
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class WrittenSuite:
+    """What writing one resource's suite did."""
+
+    name: str
+    resource: suites.ResourceState
+    expectations: int
+    kept: int  # staff-added or edited expectations carried over
+
+
+def write_suite(context: FileDataContext, root: Path, suite: dict[str, Any]) -> dict[str, Any]:
+    """Store a suite dict through GX after checking every type it names is registered; returns it as stored."""
+    import great_expectations as gx
+
+    from govdata.quality.expectations import require_registered
+
+    require_registered(suites.expectation_types(suite), f"suite {suite['name']}")
+    body = {k: suite[k] for k in ("name", "expectations", "meta", "notes", "id", "suite_parameters") if k in suite}
+    context.suites.add_or_update(gx.ExpectationSuite(**body))
+    stored = read_stored_suite(root, suite["name"])
+    if stored is None:
+        raise RuntimeError(f"GX did not write suite {suite['name']} to {suite_path(root, suite['name'])}")
+    return stored
+
+
+def write_suites(
+    context: FileDataContext, root: Path, resources: Iterable[suites.ResourceState], quality: config.QualityConfig
+) -> list[WrittenSuite]:
+    """Generate each resource's suite, merge it with the stored one (staff edits kept) and store it."""
+    written = []
+    for resource in resources:
+        generated = suites.generate_suite(resource, quality)
+        stored = read_stored_suite(root, generated["name"])
+        if stored is not None:
+            # a stored suite naming an unknown type is an error even when the merge would drop that expectation
+            from govdata.quality.expectations import require_registered
+
+            require_registered(
+                suites.expectation_types(stored), f"suite {generated['name']} ({suite_path(root, generated['name'])})"
+            )
+        merged = suites.merge_suite(stored, generated)
+        result = write_suite(context, root, merged)
+        kept = sum(1 for e in result["expectations"] if not suites.is_generated_unchanged(e))
+        written.append(WrittenSuite(generated["name"], resource, len(result["expectations"]), kept))
+    return written
+
+
+def ensure_checkpoint(context: FileDataContext, department: str, written: list[WrittenSuite]) -> Checkpoint:
+    """The department's checkpoint over one validation definition per resource (assets made as needed)."""
+    import great_expectations as gx
+
+    datasource = context.data_sources.add_or_update_postgres(
+        name=DATASOURCE, connection_string="${" + URL_VARIABLE + "}"
+    )
+    definitions = []
+    for item in written:
+        resource = item.resource
+        try:
+            asset = datasource.get_asset(item.name)
+            if (asset.schema_name, asset.table_name) != (resource.raw_schema, resource.raw_table):  # type: ignore[attr-defined]
+                datasource.delete_asset(item.name)
+                raise LookupError(item.name)
+        except LookupError:
+            asset = datasource.add_table_asset(
+                name=item.name, table_name=resource.raw_table, schema_name=resource.raw_schema
+            )
+        try:
+            batch = asset.get_batch_definition(BATCH_DEFINITION)
+        except KeyError:
+            batch = asset.add_batch_definition_whole_table(BATCH_DEFINITION)  # type: ignore[attr-defined]
+        suite = context.suites.get(item.name)
+        definitions.append(
+            context.validation_definitions.add_or_update(
+                gx.ValidationDefinition(name=item.name, data=batch, suite=suite)
+            )
+        )
+    return context.checkpoints.add_or_update(
+        gx.Checkpoint(name=f"quality_{department}", validation_definitions=definitions, actions=[])
+    )
