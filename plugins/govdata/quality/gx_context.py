@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 DATASOURCE = "warehouse"
 BATCH_DEFINITION = "whole_table"
 URL_VARIABLE = "GOVDATA_GX_WAREHOUSE_URL"
+_PLAIN_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def expectations_dir() -> Path:
@@ -109,6 +111,16 @@ def write_suites(
     return written
 
 
+def gx_table_name(name: str) -> str:
+    """A table name as GX's TableAsset must be given it: in double quotes unless a plain lower-case identifier.
+
+    GX renders an unquoted name with quoting switched off (``quoted_name(name, quote=False)``), so
+    ``学生资助名单`` only works by luck and ``a"; drop table x; --`` becomes broken SQL; a name in double
+    quotes is unwrapped and rendered quoted, inner quotes escaped by SQLAlchemy.
+    """
+    return name if _PLAIN_IDENTIFIER.fullmatch(name) else f'"{name}"'
+
+
 def ensure_checkpoint(context: FileDataContext, department: str, written: list[WrittenSuite]) -> Checkpoint:
     """The department's checkpoint over one validation definition per resource (assets made as needed)."""
     import great_expectations as gx
@@ -126,7 +138,7 @@ def ensure_checkpoint(context: FileDataContext, department: str, written: list[W
                 raise LookupError(item.name)
         except LookupError:
             asset = datasource.add_table_asset(
-                name=item.name, table_name=resource.raw_table, schema_name=resource.raw_schema
+                name=item.name, table_name=gx_table_name(resource.raw_table), schema_name=resource.raw_schema
             )
         try:
             batch = asset.get_batch_definition(BATCH_DEFINITION)
