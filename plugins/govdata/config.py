@@ -820,6 +820,7 @@ def default_server() -> EmbeddedMariaDB:
 
 
 Severity = Literal["critical", "warning"]
+IdentifierEntity = Literal["CN_RESIDENT_ID", "CN_USCC", "CN_MOBILE", "CN_DIVISION_CODE"]
 QualityDimension = Literal["completeness", "validity", "uniqueness", "timeliness", "consistency"]
 
 
@@ -842,9 +843,7 @@ class QualityRules(_Model):
 
     mandatory: list[str] = Field(default_factory=list)
     keys: list[list[str]] = Field(default_factory=list)
-    identifiers: dict[str, Literal["CN_RESIDENT_ID", "CN_USCC", "CN_MOBILE", "CN_DIVISION_CODE"]] = Field(
-        default_factory=dict
-    )
+    identifiers: dict[str, IdentifierEntity] = Field(default_factory=dict)
 
     @field_validator("keys")
     @classmethod
@@ -861,8 +860,8 @@ class QualityConfig(_Model):
     #: masked examples kept per failed expectation (policy `evidence` of config/masking.yaml)
     examples: int = Field(default=5, ge=0, le=20)
     #: classified entities whose columns get an identifier-validity expectation
-    validity_entities: list[Literal["CN_RESIDENT_ID", "CN_USCC", "CN_MOBILE", "CN_DIVISION_CODE"]] = Field(
-        default_factory=lambda: ["CN_RESIDENT_ID", "CN_USCC", "CN_MOBILE"]
+    validity_entities: list[IdentifierEntity] = Field(
+        default_factory=lambda: list[IdentifierEntity](["CN_RESIDENT_ID", "CN_USCC", "CN_MOBILE"])
     )
     #: department code → source name (as in catalog.resource) → rules
     resources: dict[str, dict[str, QualityRules]] = Field(default_factory=dict)
