@@ -142,3 +142,25 @@ def test_severity_comes_from_config_and_results_are_kept_per_run(checked, wareho
     assert (
         len(_results(warehouse_conn, "2026-11-03T08:00:00+08:00")) == again.expectations == outcomes["gaj"].expectations
     )
+
+
+def test_the_dag_checks_every_department_in_a_mapped_task_named_after_it(checked, warehouse_conn, monkeypatch):
+    from datetime import datetime
+
+    from airflow.utils.session import create_session
+
+    from govdata.commands.run_dag import run_for_day
+    from tests.conftest import load_dag
+
+    _, _, root = checked
+    monkeypatch.setenv("GOVDATA_EXPECTATIONS_DIR", str(root))
+    run = run_for_day(load_dag("check_quality"), datetime.fromisoformat("2026-11-02T09:00:00+08:00"))
+    assert str(run.state) == "success"
+    with create_session() as session:
+        tis = [ti for ti in run.get_task_instances(session=session) if ti.task_id == "check_department"]
+    assert {str(ti.state) for ti in tis} == {"success"}
+    departments = config.load_departments().departments
+    assert {ti.rendered_map_index for ti in tis} == {d.short_name for d in departments}
+    rows = _results(warehouse_conn, run.run_id)
+    assert {r["department_code"] for r in rows} == {d.code for d in departments}
+    assert len(rows) == len(_results(warehouse_conn))  # the same checks as the direct run
