@@ -93,6 +93,9 @@ def test_clean_tables_and_columns_pass_those_checks(checked, warehouse_conn, dem
         for d in demo["defects"]
         if d["kind"] in KINDS
     }
+    injected |= {
+        (c["copy"]["department"], c["copy"]["table"], "consistency", c["copy"]["column"]) for c in demo["conflicts"]
+    }
     with_update_column = {
         (code, t["name"]) for code, dept in demo["departments"].items() for t in dept["tables"] if t["update_column"]
     }
@@ -108,7 +111,20 @@ def test_clean_tables_and_columns_pass_those_checks(checked, warehouse_conn, dem
             failed.append((where, r["expectation_key"], r["unexpected_count"], r["examples"]))
     assert not failed, failed
     dimensions = {r["dimension"] for r in rows if r["success"]}
-    assert dimensions == {"completeness", "uniqueness", "validity", "timeliness"}
+    assert dimensions == {"completeness", "uniqueness", "validity", "timeliness", "consistency"}
+
+
+def test_copies_that_disagree_with_their_authoritative_source_are_found(checked, warehouse_conn, demo):
+    from collections import Counter
+
+    expected = Counter((c["copy"]["department"], c["copy"]["table"], c["copy"]["column"]) for c in demo["conflicts"])
+    assert expected
+    found: Counter = Counter()
+    for r in _results(warehouse_conn):
+        if r["dimension"] == "consistency":
+            found[(r["department_code"], r["source_name"], r["column_name"])] += r["unexpected_count"]
+    differ = {k: (found[k], expected[k]) for k in set(found) | set(expected) if found[k] != expected[k]}
+    assert not differ, differ
 
 
 def test_examples_are_masked_never_raw(checked, warehouse_conn, demo):

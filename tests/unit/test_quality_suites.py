@@ -142,3 +142,21 @@ def test_a_suppressed_key_is_not_generated_again():
     merged = suites.merge_suite(stored, suites.generate_suite(VISITS, CONFIG))
     assert "timeliness" not in {e["meta"]["govdata"]["key"] for e in merged["expectations"]}
     assert merged["meta"]["govdata"]["suppressed"] == ["timeliness"]
+
+
+def test_a_copy_gets_one_consistency_check_per_authoritative_source_reading_no_raw_value():
+    from govdata.quality.suites import Comparison
+
+    copy = ResourceState(
+        "103001/000002", "rsj", "sb_cbry", "raw_rsj", "sb_cbry", None,
+        (ColumnState("sfzh", "CN_RESIDENT_ID"), ColumnState("xm", "PERSON")),
+        (Comparison("xm", "姓名", "101001/000001", "gaj.hj_rkxx", "xm"),),
+    )  # fmt: skip
+    suite = suites.generate_suite(copy, QualityConfig())
+    [check] = [e for e in suite["expectations"] if e["meta"]["govdata"]["dimension"] == "consistency"]
+    assert check["type"] == "unexpected_rows_expectation" and check["severity"] == "warning"
+    assert check["meta"]["govdata"]["key"] == "consistency:xm:101001/000001:xm"
+    query = check["kwargs"]["unexpected_rows_query"]
+    assert query.startswith("select x.comparison_id from catalog_restricted.source_conflict_candidates")
+    assert "s.copy_resource_code = '103001/000002' and s.copy_column = 'xm'" in query
+    assert "s.source_resource_code = '101001/000001' and s.source_column = 'xm'" in query

@@ -71,7 +71,8 @@ def _column(outcome: ExpectationOutcome) -> str | None:
         return str(outcome.kwargs["column"])
     if "column_list" in outcome.kwargs:
         return "+".join(map(str, outcome.kwargs["column_list"]))
-    return None
+    column = (outcome.meta.get("govdata") or {}).get("column")  # a query's column (consistency), from the generator
+    return str(column) if column else None
 
 
 def _entity(outcome: ExpectationOutcome, resource: ResourceState) -> str | None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from govdata import config, warehouse
 from govdata.quality import results, rules
-from govdata.quality.suites import ColumnState, ResourceState
+from govdata.quality.suites import ColumnState, Comparison, ResourceState
 
 if TYPE_CHECKING:
     import psycopg
@@ -64,6 +64,7 @@ def load_resources(conn: psycopg.Connection, department: str) -> list[ResourceSt
         """,
         (department,),
     ).fetchall()
+    comparisons = _comparisons(conn, department)
     out = []
     for code, source_name, raw_schema, raw_table, cycle, columns in rows:
         states = tuple(
@@ -75,7 +76,30 @@ def load_resources(conn: psycopg.Connection, department: str) -> list[ResourceSt
             )
             for c in columns
         )
-        out.append(ResourceState(code, department, source_name, raw_schema, raw_table, cycle, states))
+        resource = ResourceState(
+            code, department, source_name, raw_schema, raw_table, cycle, states, tuple(comparisons.get(code, ()))
+        )
+        out.append(resource)
+    return out
+
+
+def _comparisons(conn: psycopg.Connection, department: str) -> dict[str, list[Comparison]]:
+    """The department's copies compared with an authoritative source (catalog.source_comparison), by resource."""
+    if warehouse.scalar(conn.execute("select to_regclass('catalog.source_comparison')")) is None:
+        return {}
+    rows = conn.execute(
+        """
+        select copy_resource_code, copy_column, data_item, source_resource_code,
+               source_department_code || '.' || source_source_name, source_column
+        from catalog.source_comparison
+        where copy_department_code = %s
+        order by copy_resource_code, copy_column, source_resource_code, source_column
+        """,
+        (department,),
+    ).fetchall()
+    out: dict[str, list[Comparison]] = {}
+    for code, column, item, source_code, source_label, source_column in rows:
+        out.setdefault(code, []).append(Comparison(column, item, source_code, source_label, source_column))
     return out
 
 

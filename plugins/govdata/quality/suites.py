@@ -56,6 +56,17 @@ class ColumnState:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """一数一源: a column of this resource (a copy) compared with its authoritative source (source_comparison)."""
+
+    copy_column: str
+    data_item: str
+    source_resource_code: str
+    source_label: str  # <department>.<resource> of the source, for the description
+    source_column: str
+
+
+@dataclass(frozen=True)
 class ResourceState:
     """One catalogued resource (catalog.resource) with its columns."""
 
@@ -66,6 +77,7 @@ class ResourceState:
     raw_table: str
     update_cycle: str | None
     columns: tuple[ColumnState, ...]
+    comparisons: tuple[Comparison, ...] = ()
 
     @property
     def primary_key(self) -> list[str]:
@@ -118,7 +130,7 @@ def _sql_literal(value: str) -> str:
 
 
 def generate_suite(resource: ResourceState, config: QualityConfig) -> dict[str, Any]:
-    """The suite of one resource: completeness, uniqueness, validity and timeliness checks, in that order."""
+    """The suite of one resource: completeness, uniqueness, validity, timeliness and consistency, in that order."""
     declared = config.rules(resource.department_code, resource.source_name)
     columns = {c.name: c for c in resource.columns}
     out: list[dict[str, Any]] = []
@@ -205,6 +217,30 @@ def generate_suite(resource: ResourceState, config: QualityConfig) -> dict[str, 
                 UNEXPECTED_ROWS,
                 {"unexpected_rows_query": query},
                 f"按声明的更新周期（{resource.update_cycle}）及时更新（catalog.resource.is_stale）",
+            )  # fmt: skip
+        )
+
+    for c in resource.comparisons:
+        # the catalog's restricted comparison view holds the raw values: only its ids are selected, so no
+        # value leaves PostgreSQL whatever result format GX is asked for
+        query = (
+            "select x.comparison_id from catalog_restricted.source_conflict_candidates as x"
+            " where x.key_value is not null and x.comparison_id = (select s.comparison_id"
+            " from catalog.source_comparison as s"
+            f" where s.copy_resource_code = {_sql_literal(resource.resource_code)}"
+            f" and s.copy_column = {_sql_literal(c.copy_column)}"
+            f" and s.source_resource_code = {_sql_literal(c.source_resource_code)}"
+            f" and s.source_column = {_sql_literal(c.source_column)})"
+        )
+        out.append(
+            _expectation(
+                config,
+                f"consistency:{c.copy_column}:{c.source_resource_code}:{c.source_column}",
+                "consistency",
+                UNEXPECTED_ROWS,
+                {"unexpected_rows_query": query},
+                f"{c.data_item} {c.copy_column} 与数源 {c.source_label}.{c.source_column} 一致（一数一源，按键比对）",
+                column=c.copy_column,
             )  # fmt: skip
         )
 
