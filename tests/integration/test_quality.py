@@ -135,12 +135,17 @@ def test_examples_are_masked_never_raw(checked, warehouse_conn, demo):
         assert len(r["examples"]) <= config.load_quality_config().examples
         for example in r["examples"]:
             assert "*" in example and example not in raw, (r["suite_name"], r["expectation_key"])
-    # nor does GX keep the failing values on disk (results store in memory, no Data Docs)
+    # nor does GX keep the failing values on disk (results store in memory, no Data Docs), nor the password
+    from urllib.parse import urlsplit
+
     _, _, root = checked
+    password = urlsplit(config.warehouse_url()).password
+    assert password
     for path in root.rglob("*"):
         if path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")
             assert not [e for e in raw if e in text], path
+            assert password not in text, path
 
 
 def test_severity_comes_from_config_and_results_are_kept_per_run(checked, warehouse_conn):
@@ -180,3 +185,18 @@ def test_the_dag_checks_every_department_in_a_mapped_task_named_after_it(checked
     rows = _results(warehouse_conn, run.run_id)
     assert {r["department_code"] for r in rows} == {d.code for d in departments}
     assert len(rows) == len(_results(warehouse_conn))  # the same checks as the direct run
+
+
+def test_the_cli_checks_a_department_and_prints_its_counts(checked, warehouse_conn, monkeypatch, capsys):
+    from govdata.cli import main
+
+    _, _, root = checked
+    monkeypatch.setenv("GOVDATA_EXPECTATIONS_DIR", str(root))
+    assert main(["quality", "check", "--department", "wsjkw", "--run-id", "cli-run"]) == 0
+    out = capsys.readouterr().out
+    rows = _results(warehouse_conn, "cli-run")
+    failed = {r["severity"] for r in rows if not r["success"]}
+    resources = warehouse_conn.execute(
+        "select count(*) from catalog.resource where department_code = 'wsjkw' and status = '有效'"
+    ).fetchone()[0]
+    assert out.startswith(f"wsjkw: {resources} resources, {len(rows)} expectations, ") and "critical" in failed, out
