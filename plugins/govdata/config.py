@@ -838,12 +838,29 @@ class QualitySeverity(_Model):
         return self.dimensions.get(dimension, self.default)  # type: ignore[call-overload]
 
 
+class ValueRange(_Model):
+    """Bounds of a column's values (inclusive); a date as ``YYYY-MM-DD``, ``today`` for the day of the check."""
+
+    min: date | float | Literal["today"] | None = None
+    max: date | float | Literal["today"] | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> ValueRange:
+        if self.min is None and self.max is None:
+            raise ValueError("a range needs min, max or both")
+        return self
+
+
 class QualityRules(_Model):
-    """What the bureau declares about one resource beyond the catalog: 必填项, 唯一键, identifier columns."""
+    """What the bureau declares about one resource beyond the catalog: 必填项, 唯一键, identifiers, ranges, codes."""
 
     mandatory: list[str] = Field(default_factory=list)
     keys: list[list[str]] = Field(default_factory=list)
     identifiers: dict[str, IdentifierEntity] = Field(default_factory=dict)
+    #: column → allowed range (dates in range: 出生日期 between 1900-01-01 and today)
+    ranges: dict[str, ValueRange] = Field(default_factory=dict)
+    #: column → the code list its values come from (代码表: 性别 男/女 …)
+    code_lists: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("keys")
     @classmethod

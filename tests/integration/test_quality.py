@@ -155,6 +155,7 @@ def test_severity_comes_from_config_and_results_are_kept_per_run(checked, wareho
     assert ("expect_column_values_to_be_valid_cn_resident_id", "critical") in severities
     assert ("expect_column_values_to_be_valid_cn_mobile", "warning") in severities
     assert {s for t, s in severities if t == "expect_column_values_to_not_be_null"} == {"critical"}
+    assert all(r["is_generated"] for r in rows)  # nothing edited yet: every check is as the generator wrote it
     # the same run again replaces its rows; another run adds its own
     before = len(rows)
     check_department("gaj", run_id=RUN, root=root)
@@ -200,3 +201,27 @@ def test_the_cli_checks_a_department_and_prints_its_counts(checked, warehouse_co
         "select count(*) from catalog.resource where department_code = 'wsjkw' and status = '有效'"
     ).fetchone()[0]
     assert out.startswith(f"wsjkw: {resources} resources, {len(rows)} expectations, ") and "critical" in failed, out
+
+
+def test_a_staff_edited_check_is_kept_on_regeneration_and_run_in_postgresql(checked, warehouse_conn):
+    import json
+
+    from govdata.quality import gx_context
+
+    _, _, root = checked
+    path = gx_context.suite_path(root, "wsjkw.jmjkda")
+    suite = json.loads(path.read_text(encoding="utf-8"))
+    [edited] = [e for e in suite["expectations"] if e["meta"].get("govdata", {}).get("key") == "validity:range:csrq"]
+    edited["kwargs"]["min_value"] = "1990-01-01"  # staff: 档案 of people born before 1990 are migrated elsewhere
+    path.write_text(json.dumps(suite, ensure_ascii=False, indent=2), encoding="utf-8")
+
+    check_department("wsjkw", run_id="edited", root=root)
+    after = json.loads(path.read_text(encoding="utf-8"))
+    [kept] = [e for e in after["expectations"] if e["id"] == edited["id"]]
+    assert kept["kwargs"]["min_value"] == "1990-01-01" and kept["kwargs"]["max_value"] == {"$PARAMETER": "today"}
+    [row] = [r for r in _results(warehouse_conn, "edited")
+             if r["source_name"] == "jmjkda" and r["expectation_key"] == "validity:range:csrq"]  # fmt: skip
+    older = warehouse_conn.execute("select count(*) from raw_wsjkw.jmjkda where csrq < '1990-01-01'").fetchone()[0]
+    assert older > 0 and row["unexpected_count"] == older and row["success"] is False
+    assert row["is_generated"] is False
+    assert all("*" in e for e in row["examples"])  # dates are not personal here, but the evidence policy hides all

@@ -160,3 +160,25 @@ def test_a_copy_gets_one_consistency_check_per_authoritative_source_reading_no_r
     assert query.startswith("select x.comparison_id from catalog_restricted.source_conflict_candidates")
     assert "s.copy_resource_code = '103001/000002' and s.copy_column = 'xm'" in query
     assert "s.source_resource_code = '101001/000001' and s.source_column = 'xm'" in query
+
+
+def test_declared_ranges_and_code_lists_become_validity_checks_with_today_as_a_parameter():
+    config = QualityConfig.model_validate(
+        {"resources": {"gaj": {"hj_rkxx": {
+            "ranges": {"csrq": {"min": "1900-01-01", "max": "today"}, "hs": {"min": 1}},
+            "code_lists": {"xb": ["男", "女"]},
+        }}}}
+    )  # fmt: skip
+    people = ResourceState("1/1", "gaj", "hj_rkxx", "raw_gaj", "hj_rkxx", None, (ColumnState("csrq"),))
+    checks = {k: (e["type"], e["kwargs"]) for k, e in _by_key(suites.generate_suite(people, config)).items()}
+    assert checks == {
+        "validity:range:csrq": (
+            "expect_column_values_to_be_between",
+            {"column": "csrq", "min_value": "1900-01-01", "max_value": {"$PARAMETER": "today"}},
+        ),
+        "validity:range:hs": (
+            "expect_column_values_to_be_between",
+            {"column": "hs", "min_value": 1.0, "max_value": None},
+        ),
+        "validity:codes:xb": ("expect_column_values_to_be_in_set", {"column": "xb", "value_set": ["男", "女"]}),
+    }

@@ -72,6 +72,7 @@ class WrittenSuite:
     resource: suites.ResourceState
     expectations: int
     kept: int  # staff-added or edited expectations carried over
+    stored: dict[str, Any]  # the suite as GX stored it (expectations with their ids)
 
 
 def write_suite(context: FileDataContext, root: Path, suite: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +108,7 @@ def write_suites(
         merged = suites.merge_suite(stored, generated)
         result = write_suite(context, root, merged)
         kept = sum(1 for e in result["expectations"] if not suites.is_generated_unchanged(e))
-        written.append(WrittenSuite(generated["name"], resource, len(result["expectations"]), kept))
+        written.append(WrittenSuite(generated["name"], resource, len(result["expectations"]), kept, result))
     return written
 
 

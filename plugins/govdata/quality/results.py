@@ -33,7 +33,6 @@ class ExpectationOutcome:
     kwargs: dict[str, Any]
     meta: dict[str, Any]
     severity: str
-    description: str | None
     gx_id: str | None
     success: bool
     result: dict[str, Any]
@@ -49,7 +48,6 @@ def outcome_of(validation_result: Any) -> ExpectationOutcome:
         kwargs=dict(cfg.kwargs),
         meta=dict(cfg.meta or {}),
         severity=str(getattr(severity, "value", severity)),
-        description=getattr(cfg, "description", None),
         gx_id=cfg.id,
         success=bool(validation_result.success),
         result=dict(validation_result.result or {}),
@@ -114,16 +112,15 @@ def result_row(
     outcome: ExpectationOutcome,
     limit: int,
     policy: config.MaskPolicy,
+    stored: dict[str, Any] | None,
 ) -> tuple[Any, ...]:
-    """One governance.quality_result row (values in :data:`COLUMNS` order)."""
+    """One governance.quality_result row (values in :data:`COLUMNS` order).
+
+    ``stored`` is the expectation as the suite file holds it (found by its GX id): whether it is still what
+    the generator wrote is judged on that, because GX's runtime kwargs hold resolved parameters and parsed
+    dates instead of what was written.
+    """
     govdata = outcome.meta.get("govdata") or {}
-    as_stored = {
-        "type": outcome.type,
-        "kwargs": outcome.kwargs,
-        "description": outcome.description,
-        "severity": outcome.severity,
-        "meta": outcome.meta,
-    }
     key = str(govdata.get("key") or outcome.gx_id or f"{outcome.type}:{_column(outcome)}")
     unexpected = outcome.result.get("unexpected_count")
     if unexpected is None and outcome.type == "unexpected_rows_expectation":
@@ -146,7 +143,7 @@ def result_row(
         _column(outcome),
         govdata.get("dimension"),
         outcome.severity,
-        is_generated_unchanged(as_stored),
+        stored is not None and is_generated_unchanged(stored),
         outcome.success and outcome.error is None,
         outcome.result.get("element_count"),
         unexpected,

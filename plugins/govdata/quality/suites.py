@@ -28,6 +28,10 @@ COLUMN_EXISTS = "expect_column_to_exist"
 UNIQUE = "expect_column_values_to_be_unique"
 COMPOUND_UNIQUE = "expect_compound_columns_to_be_unique"
 UNEXPECTED_ROWS = "unexpected_rows_expectation"
+BETWEEN = "expect_column_values_to_be_between"
+IN_SET = "expect_column_values_to_be_in_set"
+#: the suite parameter a range bound ``today`` becomes; the check passes the day it runs for
+TODAY_PARAMETER = "today"
 #: identifier entity → custom expectation type (govdata.quality.expectations registers them)
 VALIDITY_TYPES: dict[str, str] = {
     "CN_RESIDENT_ID": "expect_column_values_to_be_valid_cn_resident_id",
@@ -129,6 +133,13 @@ def _sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''").replace("{", "{{").replace("}", "}}") + "'"
 
 
+def _bound(value: Any) -> Any:
+    """A range bound as GX's kwargs hold it: ``today`` as a suite parameter, a date as ISO text."""
+    if value == "today":
+        return {"$PARAMETER": TODAY_PARAMETER}
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 def generate_suite(resource: ResourceState, config: QualityConfig) -> dict[str, Any]:
     """The suite of one resource: completeness, uniqueness, validity, timeliness and consistency, in that order."""
     declared = config.rules(resource.department_code, resource.source_name)
@@ -201,6 +212,33 @@ def generate_suite(resource: ResourceState, config: QualityConfig) -> dict[str, 
                 f"{name} 应为有效的{_ENTITY_LABELS[entity]}",
                 column=name,
                 entity=entity,
+            )  # fmt: skip
+        )
+
+    for name, bounds in declared.ranges.items():
+        kwargs = {"column": name, "min_value": _bound(bounds.min), "max_value": _bound(bounds.max)}
+        shown = f"{bounds.min if bounds.min is not None else '…'} 至 {bounds.max if bounds.max is not None else '…'}"
+        out.append(
+            _expectation(
+                config,
+                f"validity:range:{name}",
+                "validity",
+                BETWEEN,
+                kwargs,
+                f"{name} 取值应在 {shown} 之间",
+                column=name,
+            )  # fmt: skip
+        )
+    for name, codes in declared.code_lists.items():
+        out.append(
+            _expectation(
+                config,
+                f"validity:codes:{name}",
+                "validity",
+                IN_SET,
+                {"column": name, "value_set": list(codes)},
+                f"{name} 应取代码表中的值（{'、'.join(codes[:8])}{'…' if len(codes) > 8 else ''}）",
+                column=name,
             )  # fmt: skip
         )
 
