@@ -104,3 +104,30 @@ def test_every_identifier_type_the_generator_uses_is_registered():
 
     require_registered(list(suites.VALIDITY_TYPES.values()) + [suites.NOT_NULL, suites.UNIQUE, suites.COMPOUND_UNIQUE,
                        suites.COLUMN_EXISTS, suites.UNEXPECTED_ROWS], "generator")  # fmt: skip
+
+
+def test_writers_of_the_context_take_turns(tmp_path):
+    import threading
+    import time
+
+    order: list[str] = []
+    first_inside = threading.Event()
+
+    def first():
+        with gx_context.context_lock(tmp_path):
+            first_inside.set()
+            time.sleep(0.3)
+            order.append("first done")
+
+    def second():
+        first_inside.wait()
+        with gx_context.context_lock(tmp_path):
+            order.append("second inside")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    assert order == ["first done", "second inside"]
+    assert (tmp_path / "uncommitted" / "govdata.lock").exists()  # in uncommitted/: ignored by git

@@ -9,10 +9,11 @@ GX is imported inside the functions: it takes seconds.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,26 @@ def open_context(root: Path | None = None) -> FileDataContext:
         raise FileNotFoundError(f"{folder}/great_expectations.yml is missing: not a GX context (see expectations/)")
     context = gx.get_context(mode="file", context_root_dir=str(folder))
     return context  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def context_lock(root: Path) -> Iterator[None]:
+    """Hold the GX context for writing: one department at a time, across processes.
+
+    GX rewrites great_expectations.yml whole from the config it loaded: two departments' mapped tasks
+    adding their table assets at once would each drop the other's. Open the context inside this lock,
+    and write suites, assets, definitions and the checkpoint before leaving it; validating needs no lock.
+    """
+    import fcntl
+
+    path = root / "uncommitted" / "govdata.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def suite_path(root: Path, name: str) -> Path:

@@ -125,9 +125,10 @@ def check_department(
     outcome.resources = len(resources)
     # GX prints a notice for every unexpected_rows_query without {batch} (our timeliness checks read the catalog)
     with contextlib.redirect_stdout(io.StringIO()):
-        context = gx_context.open_context(folder)
-        written = gx_context.write_suites(context, folder, resources, quality)
-        checkpoint = gx_context.ensure_checkpoint(context, department, written)
+        with gx_context.context_lock(folder):
+            context = gx_context.open_context(folder)
+            written = gx_context.write_suites(context, folder, resources, quality)
+            checkpoint = gx_context.ensure_checkpoint(context, department, written)
         rows: list[tuple[Any, ...]] = []
         format_ = {"result_format": "SUMMARY", "partial_unexpected_count": max(quality.examples, 1)}
         parameters = {TODAY_PARAMETER: (today or date.today()).isoformat()}
