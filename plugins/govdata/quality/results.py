@@ -98,11 +98,35 @@ def masked_examples(values: list[Any], entity: str | None, limit: int, policy: c
 
 
 def _observed(outcome: ExpectationOutcome) -> str | None:
+    # only numbers (a count of rows, a fraction): an observed value of another kind may be a raw value
     observed = outcome.result.get("observed_value")
-    if observed is None or outcome.type != "unexpected_rows_expectation":
-        # map expectations report counts; their observed value (when any) is a count or a fraction
-        return json.dumps(observed) if isinstance(observed, int | float) else None
-    return json.dumps(observed)
+    return json.dumps(observed) if isinstance(observed, int | float) and not isinstance(observed, bool) else None
+
+
+def suite_rows(
+    run_id: str,
+    suite_name: str,
+    resource: ResourceState,
+    outcomes: list[ExpectationOutcome],
+    limit: int,
+    policy: config.MaskPolicy,
+    stored: dict[str, Any],
+) -> list[tuple[Any, ...]]:
+    """The rows of one suite's results; ``stored`` is the suite as stored. Keys are made unique in the suite.
+
+    Two expectations can share a ``meta.govdata.key`` when staff copy a generated one; the second is then
+    keyed by its GX id as well, so the run's rows never collide.
+    """
+    by_id = {e.get("id"): e for e in stored.get("expectations") or []}
+    key_at = COLUMNS.index("expectation_key")
+    rows, seen = [], set()
+    for outcome in outcomes:
+        row = result_row(run_id, suite_name, resource, outcome, limit, policy, by_id.get(outcome.gx_id))
+        if row[key_at] in seen:
+            row = row[:key_at] + (f"{row[key_at]}#{outcome.gx_id}",) + row[key_at + 1 :]
+        seen.add(row[key_at])
+        rows.append(row)
+    return rows
 
 
 def result_row(

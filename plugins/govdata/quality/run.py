@@ -139,14 +139,10 @@ def check_department(
                 outcome.errors.append(f"{item.name}: {type(exc).__name__}: {exc}"[:500])
                 log.warning("quality: %s could not be validated: %s", item.name, exc)
                 continue
-            stored = {e.get("id"): e for e in item.stored.get("expectations") or []}
-            for result in validation.results:
-                outcome_ = results.outcome_of(result)
-                rows.append(
-                    results.result_row(
-                        run_id, item.name, item.resource, outcome_, quality.examples, policy, stored.get(outcome_.gx_id)
-                    )
-                )
+            outcomes = [results.outcome_of(r) for r in validation.results]
+            rows += results.suite_rows(
+                run_id, item.name, item.resource, outcomes, quality.examples, policy, item.stored
+            )
     store_results(department, run_id, rows)
     outcome.expectations = len(rows)
     for row in rows:
