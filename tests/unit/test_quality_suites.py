@@ -182,3 +182,19 @@ def test_declared_ranges_and_code_lists_become_validity_checks_with_today_as_a_p
         ),
         "validity:codes:xb": ("expect_column_values_to_be_in_set", {"column": "xb", "value_set": ["男", "女"]}),
     }
+
+
+def test_the_shipped_quality_config_loads_and_a_wrong_severity_names_its_field(tmp_path, monkeypatch):
+    import pytest
+
+    from govdata.config import load_quality_config
+    from govdata.errors import ConfigError
+
+    shipped = load_quality_config()
+    assert shipped.rules("wsjkw", "crbbg").keys == [["bgkbh"]]
+    assert shipped.severity.of("expect_column_values_to_be_valid_cn_uscc", "validity") == "critical"
+    assert shipped.severity.of("expect_column_values_to_be_valid_cn_mobile", "validity") == "warning"
+    (tmp_path / "quality.yaml").write_text("severity:\n  dimensions:\n    completeness: fatal\n", encoding="utf-8")
+    monkeypatch.setenv("GOVDATA_CONFIG_DIR", str(tmp_path))
+    with pytest.raises(ConfigError, match=r"config/quality.yaml: severity.dimensions.completeness"):
+        load_quality_config()
