@@ -31,8 +31,8 @@ the results table (and the maturity reports) carry them.
 
 #### Triage
 - *not registered; GX would skip them silently*: a suite in `expectations/` names an expectation type no module
-  defines (a typo, or a custom type of another project). Fix or remove it in the suite's JSON; nothing of that
-  department was validated.
+  defines (a typo, or a custom type of another project); *suite …: <type> {…}: …*: an expectation GX cannot build
+  (e.g. `mostly: 2`). Fix or remove it in the suite's JSON; nothing of that department was validated.
 - *N resource(s) could not be validated* (a red map index): GX could not read that table (dropped since the
   catalog was built, or renamed); the other resources were checked and stored. The next catalog build and check
   clear it.

@@ -131,3 +131,18 @@ def test_writers_of_the_context_take_turns(tmp_path):
         t.join(5)
     assert order == ["first done", "second inside"]
     assert (tmp_path / "uncommitted" / "govdata.lock").exists()  # in uncommitted/: ignored by git
+
+
+def test_a_suite_holding_an_expectation_gx_cannot_build_is_a_hard_error_not_a_silent_drop(root):
+    from govdata.quality.gx_context import InvalidExpectationError
+
+    context = gx_context.open_context(root)
+    [written] = gx_context.write_suites(context, root, [INSURED], CONFIG)
+    path = gx_context.suite_path(root, written.name)
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    stored["expectations"].append(
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "xm", "mostly": 2}}
+    )
+    path.write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(InvalidExpectationError, match=r"rsj.sb_cbry: expect_column_values_to_not_be_null .*mostly"):
+        gx_context.write_suites(context, root, [INSURED], CONFIG)

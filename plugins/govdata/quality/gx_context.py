@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govdata import config
+from govdata.errors import GovdataError
 from govdata.quality import suites
 
 if TYPE_CHECKING:
@@ -104,11 +105,35 @@ def write_suite(context: FileDataContext, root: Path, suite: dict[str, Any]) -> 
 
     require_registered(suites.expectation_types(suite), f"suite {suite['name']}")
     body = {k: suite[k] for k in ("name", "expectations", "meta", "notes", "id", "suite_parameters") if k in suite}
-    context.suites.add_or_update(gx.ExpectationSuite(**body))
+    # GX raises for some expectations it cannot build (bad kwargs, e.g. mostly: 2) and, for others, logs and
+    # leaves them out of the suite: either way the suite is refused, naming what is wrong
+    try:
+        loaded = gx.ExpectationSuite(**body)
+    except Exception:  # noqa: BLE001 - pydantic or GX errors; _unbuildable names the expectation and the reason
+        loaded = None
+    if loaded is None or len(loaded.expectations) != len(body["expectations"]):
+        raise InvalidExpectationError(f"suite {suite['name']}: " + "; ".join(_unbuildable(body["expectations"])))
+    context.suites.add_or_update(loaded)
     stored = read_stored_suite(root, suite["name"])
     if stored is None:
         raise RuntimeError(f"GX did not write suite {suite['name']} to {suite_path(root, suite['name'])}")
     return stored
+
+
+class InvalidExpectationError(GovdataError):
+    """A suite holds an expectation GX cannot build: GX would drop it from the suite and never run it."""
+
+
+def _unbuildable(expectations: list[dict[str, Any]]) -> list[str]:
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    problems = []
+    for e in expectations:
+        try:
+            ExpectationConfiguration(**{k: v for k, v in e.items() if k != "rendered_content"}).to_domain_obj()
+        except Exception as exc:  # noqa: BLE001 - GX raises several kinds; each one is reported by name
+            problems.append(f"{e.get('type')} {e.get('kwargs')}: {exc}"[:300])
+    return problems or ["GX left out an expectation it could not build"]
 
 
 def write_suites(

@@ -1,8 +1,8 @@
 """Suites from the catalog: one GX suite (as its JSON dict) per resource, and the merge that keeps staff edits.
 
 Pure functions, no GX and no database: :func:`generate_suite` turns a resource's catalog state (columns,
-primary key, NOT NULL, classified entity, 更新周期) and config/quality.yaml into the suite GX stores in
-expectations/expectations/; :func:`merge_suite` combines it with the suite already there.
+primary key, NOT NULL, classified entity, 更新周期, 一数一源 comparisons) and config/quality.yaml into the
+suite GX stores in expectations/expectations/; :func:`merge_suite` combines it with the suite already there.
 
 Every generated expectation carries ``meta.govdata``: ``generated: true``, a ``key`` naming what it checks
 (``validity:sfzh``) and a ``hash`` of what staff may edit (type, kwargs, description, and GX's own
