@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "govdata.classify.cli",
     "govdata.mask.cli",
     "govdata.publish.cli",
+    "govdata.quality.cli",
 )
 
 

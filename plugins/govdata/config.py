@@ -817,3 +817,77 @@ def default_cluster() -> EmbeddedPostgres:
 def default_server() -> EmbeddedMariaDB:
     """The server `make run` uses, under .local/mariadb."""
     return EmbeddedMariaDB(root=local_dir() / "mariadb", port=mariadb_port())
+
+
+Severity = Literal["critical", "warning"]
+IdentifierEntity = Literal["CN_RESIDENT_ID", "CN_USCC", "CN_MOBILE", "CN_DIVISION_CODE"]
+QualityDimension = Literal["completeness", "validity", "uniqueness", "timeliness", "consistency"]
+
+
+class QualitySeverity(_Model):
+    """Severity of a failed expectation: by expectation type, else by its dimension, else ``default``."""
+
+    default: Severity = "warning"
+    dimensions: dict[QualityDimension, Severity] = Field(default_factory=dict)
+    expectations: dict[str, Severity] = Field(default_factory=dict)
+
+    def of(self, expectation_type: str, dimension: str) -> Severity:
+        """The configured severity of one expectation."""
+        if expectation_type in self.expectations:
+            return self.expectations[expectation_type]
+        return self.dimensions.get(dimension, self.default)  # type: ignore[call-overload]
+
+
+class ValueRange(_Model):
+    """Bounds of a column's values (inclusive); a date as ``YYYY-MM-DD``, ``today`` for the day of the check."""
+
+    min: date | float | Literal["today"] | None = None
+    max: date | float | Literal["today"] | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> ValueRange:
+        if self.min is None and self.max is None:
+            raise ValueError("a range needs min, max or both")
+        return self
+
+
+class QualityRules(_Model):
+    """What the bureau declares about one resource beyond the catalog: 必填项, 唯一键, identifiers, ranges, codes."""
+
+    mandatory: list[str] = Field(default_factory=list)
+    keys: list[list[str]] = Field(default_factory=list)
+    identifiers: dict[str, IdentifierEntity] = Field(default_factory=dict)
+    #: column → allowed range (dates in range: 出生日期 between 1900-01-01 and today)
+    ranges: dict[str, ValueRange] = Field(default_factory=dict)
+    #: column → the code list its values come from (代码表: 性别 男/女 …)
+    code_lists: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("keys")
+    @classmethod
+    def _keys_not_empty(cls, value: list[list[str]]) -> list[list[str]]:
+        if any(not key for key in value):
+            raise ValueError("a key names at least one column")
+        return value
+
+
+class QualityConfig(_Model):
+    """config/quality.yaml: severities, examples kept, entities checked for validity, per-resource rules."""
+
+    severity: QualitySeverity = Field(default_factory=QualitySeverity)
+    #: masked examples kept per failed expectation (policy `evidence` of config/masking.yaml)
+    examples: int = Field(default=5, ge=0, le=20)
+    #: classified entities whose columns get an identifier-validity expectation
+    validity_entities: list[IdentifierEntity] = Field(
+        default_factory=lambda: list[IdentifierEntity](["CN_RESIDENT_ID", "CN_USCC", "CN_MOBILE"])
+    )
+    #: department code → source name (as in catalog.resource) → rules
+    resources: dict[str, dict[str, QualityRules]] = Field(default_factory=dict)
+
+    def rules(self, department: str, source_name: str) -> QualityRules:
+        """The declared rules of one resource (none declared: empty rules)."""
+        return self.resources.get(department, {}).get(source_name) or QualityRules()
+
+
+def load_quality_config() -> QualityConfig:
+    """config/quality.yaml, validated (read fresh: staff edit it between runs)."""
+    return validate(QualityConfig, _read_yaml("quality.yaml"), "quality.yaml")

@@ -45,6 +45,8 @@ FIELD_CLASSIFICATION_URI = "x-govdata://warehouse/governance/field_classificatio
 CATALOG_URI = "x-govdata://warehouse/catalog"
 #: Emitted when open datasets have been published (open_data.*, conditional_data.*, published/).
 OPEN_DATA_URI = "x-govdata://warehouse/open_data"
+#: Emitted by each department's quality check (governance.quality_result).
+QUALITY_RESULT_URI = "x-govdata://warehouse/governance/quality_result"
 
 
 def raw_asset_uri(department_code: str) -> str:
@@ -57,6 +59,7 @@ CRAWL_COMPLETED = Asset(name="raw_crawled", uri=CRAWL_COMPLETED_URI)
 FIELD_CLASSIFICATION = Asset(name="governance_field_classification", uri=FIELD_CLASSIFICATION_URI)
 CATALOG = Asset(name="catalog", uri=CATALOG_URI)
 OPEN_DATA = Asset(name="open_data", uri=OPEN_DATA_URI)
+QUALITY_RESULT = Asset(name="governance_quality_result", uri=QUALITY_RESULT_URI)
 #: One alias for every department's raw asset, so classification runs for the departments a crawl refreshed.
 RAW_DEPARTMENTS = AssetAlias(RAW_ALIAS_NAME)
 

@@ -1,0 +1,1 @@
+"""质量 — data quality of catalogued resources with Great Expectations: rules, suites, validation, results."""
