@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,8 @@ import pendulum
 from airflow.sdk import dag, get_current_context, task
 
 from govdata.dag_support import CATALOG, QUALITY_RESULT, Tag, default_args
+
+log = logging.getLogger(__name__)
 
 DOCS = """
 ### 质量 check_quality
@@ -24,7 +27,12 @@ suites, validation definitions and checkpoints: the Great Expectations context i
    resource's validation definition of checkpoint `quality_<department>` inside PostgreSQL (the identifier
    checks are the functions `quality.is_cn_resident_id` …, twins of the classifier's validators) and replaces
    this run's rows of the department in `governance.quality_result` (severity, counts, masked examples).
-   It emits `x-govdata://warehouse/governance/quality_result` with the department's counts.
+   It writes the department's feedback workbook (质量反馈: a sheet per failed check, the rows to fix by primary
+   key, identifiers masked) to `.local/exports/quality/<department>/`.
+3. **summarise_quality** (after every department, even a failed one) logs per department: checks, failed
+   critical / warning, resources held from publication, and emits `x-govdata://warehouse/governance/quality_result`
+   (extra: those counts), which starts `publish_open_data`: a resource whose latest check failed a `critical`
+   expectation is not published (its previous version stays served) until a check passes.
 
 Failed expectations are findings about a department's data, not pipeline failures: the task stays green and
 the results table (and the maturity reports) carry them.
@@ -61,7 +69,7 @@ def check_quality():
 
         return [d.code for d in load_departments().departments]
 
-    @task(map_index_template="{{ department_label }}", outlets=[QUALITY_RESULT])
+    @task(map_index_template="{{ department_label }}")
     def check_department(department: str) -> dict:
         """Generate/merge the department's suites, validate in PostgreSQL, store governance.quality_result."""
         from govdata.config import load_departments
@@ -80,11 +88,26 @@ def check_quality():
             "expectations": outcome.expectations,
             "failed": outcome.failed,
             "seconds": outcome.seconds,
+            "workbook": str(outcome.workbook) if outcome.workbook else None,
         }
-        context["outlet_events"][QUALITY_RESULT].extra = summary
         return summary
 
-    check_department.expand(department=list_departments())
+    @task(trigger_rule="all_done", outlets=[QUALITY_RESULT])
+    def summarise_quality() -> dict:
+        """Log each department's checks, failures and held resources; tell publication the results are in."""
+        from govdata.config import load_departments
+        from govdata.quality.report import format_line, quality_summary
+
+        context = get_current_context()
+        names = {d.code: d.short_name for d in load_departments().departments}
+        summary = quality_summary(context["run_id"])
+        for department in summary:
+            log.info("%s", format_line(department, names))
+        extra: dict[str, Any] = {q.department_code: q.as_dict() for q in summary}
+        context["outlet_events"][QUALITY_RESULT].extra = extra
+        return extra
+
+    check_department.expand(department=list_departments()) >> summarise_quality()
 
 
 check_quality()

@@ -1,22 +1,25 @@
-"""开放 — publish masked open datasets for the portal after every catalog build."""
+"""开放 — publish masked open datasets for the portal after every quality check (which follows each catalog build)."""
 
 from __future__ import annotations
 
 import pendulum
 from airflow.sdk import dag, get_current_context, task
 
-from govdata.dag_support import CATALOG, OPEN_DATA, Tag, default_args
+from govdata.dag_support import OPEN_DATA, QUALITY_RESULT, Tag, default_args
 
 DOCS = """
 ### 开放 publish_open_data
 
-Runs after every catalog build (asset `x-govdata://warehouse/catalog`, which itself follows each crawl and
-classification). Settings: `config/open_data.yaml`; masking rules: `config/masking.yaml`.
+Runs after every quality check (asset `x-govdata://warehouse/governance/quality_result`, which follows each catalog
+build, itself following each crawl and classification). Settings: `config/open_data.yaml`; masking rules:
+`config/masking.yaml`.
 
 1. **prepare_publication** installs the stage's tables and SQL mask functions, audits changes of the masking
    policy, staff decisions and the access list, and lists the open datasets: one *derived* from every current
    resource of the catalog, plus the *curated* dbt models of `marts/open_data`.
-2. **publish_dataset** runs once per dataset (the map index shows its id). It builds a candidate in
+2. **publish_dataset** runs once per dataset (the map index shows its id). A dataset whose source failed a
+   `critical` check in its latest quality check is *held* (已阻止; nothing built, the previous version stays
+   served; an alert names the department, table, column and check). Otherwise it builds a candidate in
    `publish_work` — L4 columns dropped (keyed pseudonyms in 有条件开放), L3 masked in SQL, quasi-identifiers
    generalised, every cell of every text column scanned, k-anonymity (k in config) with small groups suppressed —,
    re-classifies it (L1 → 无条件开放 `open_data.<dataset>`, L2/L3 → 有条件开放 `conditional_data.<dataset>`,
@@ -36,6 +39,10 @@ classification). Settings: `config/open_data.yaml`; masking rules: `config/maski
   kind of value and a masked example). Nothing new was served; the previous version still is. Usually a column
   graded too low: correct it with `govdata review` (or `config/classification_overrides.yaml`), then clear the map
   index. `publish.publication_log` has every run's outcome.
+- *held — quality: N critical check(s) failed — dept/table.column …*: the department's data failed a critical
+  check (`config/quality.yaml`); the task stays green (the department must fix its source system, see its feedback
+  workbook). The next crawl → catalog → check clears it; `quality_gate: false` in `config/open_data.yaml` turns
+  the gate off.
 - *待审核*: approval is on (`require_approval`) and the dataset is new or its columns changed:
   `govdata publish list`, then `govdata publish approve DATASET --reason …` (or `reject`); the next run publishes.
 - *不予开放*: the dataset's grade after masking is L4, or staff decided so (`decisions:` in config).
@@ -45,7 +52,7 @@ classification). Settings: `config/open_data.yaml`; masking rules: `config/maski
 
 @dag(
     dag_id="publish_open_data",
-    schedule=[CATALOG],
+    schedule=[QUALITY_RESULT],
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,

@@ -734,6 +734,8 @@ class OpenDataConfig(_Model):
     require_approval: bool = True
     versions_kept: int = Field(default=3, ge=1, le=100)
     k_anonymity: int = Field(default=5, ge=1)
+    #: hold back a dataset whose source failed a critical quality check in its latest check (quality/gate.py)
+    quality_gate: bool = True
     policy: str = PUBLICATION_POLICY
     publisher: Publisher
     #: base of the download URLs the portal serves (<base>/<dataset>/<version>/data.csv); None: file:// URLs of
@@ -876,6 +878,8 @@ class QualityConfig(_Model):
     severity: QualitySeverity = Field(default_factory=QualitySeverity)
     #: masked examples kept per failed expectation (policy `evidence` of config/masking.yaml)
     examples: int = Field(default=5, ge=0, le=20)
+    #: failing rows listed per check in a department's feedback workbook (GX returns at most 200)
+    feedback_rows: int = Field(default=200, ge=0, le=200)
     #: classified entities whose columns get an identifier-validity expectation
     validity_entities: list[IdentifierEntity] = Field(
         default_factory=lambda: list[IdentifierEntity](["CN_RESIDENT_ID", "CN_USCC", "CN_MOBILE"])

@@ -49,6 +49,10 @@ def published(crawled, warehouse_conn, tmp_path_factory):
     for dept in config.load_departments().departments:
         classify_department(dept, full_refresh=True)
     build_catalog_now()
+    # publication's quality gate reads governance.quality_result: these tests are about masking, not the gate
+    # (test_quality tests it), so no earlier check may hold a dataset back whatever order the modules run in
+    if warehouse_conn.execute("select to_regclass('governance.quality_result')").fetchone()[0]:
+        warehouse_conn.execute("truncate governance.quality_result")
     run = _run(FIRST_DAY)
     assert str(run.state) == "success", _log_tail(warehouse_conn)
     return run

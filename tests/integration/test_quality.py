@@ -10,6 +10,7 @@ import shutil
 import time
 
 import pytest
+from psycopg import sql
 
 from govdata import config
 from govdata.quality.run import check_department
@@ -148,6 +149,93 @@ def test_examples_are_masked_never_raw(checked, warehouse_conn, demo):
             assert password not in text, path
 
 
+def _sheet_rows(sheet) -> tuple[list[str], list[list]]:
+    """A detail sheet's header (the first styled row) and the rows under it."""
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    start = next(i for i, r in enumerate(rows) if r and sheet.cell(row=i + 1, column=1).font.bold)
+    return rows[start], [r for r in rows[start + 1 :] if any(v is not None for v in r)]
+
+
+def test_each_department_gets_a_feedback_workbook_listing_the_rows_to_fix(checked, warehouse_conn, demo):
+    from openpyxl import load_workbook
+
+    outcomes, _, _ = checked
+    defect = next(d for d in demo["defects"] if d["kind"] == "invalid_id_checksum")
+    workbook = load_workbook(outcomes[defect["department"]].workbook)
+    assert workbook.sheetnames[:2] == ["说明", "汇总"]
+    summary = [r for r in workbook["汇总"].iter_rows(min_row=2, values_only=True) if r[0]]
+    failed = [r for r in _results(warehouse_conn) if r["department_code"] == defect["department"] and not r["success"]]
+    assert len(summary) == len(failed) == len(workbook.sheetnames) - 2
+    [line] = [r for r in summary if r[0] == defect["table"] and r[2] == defect["column"] and r[4] == "有效性"]
+    assert line[5] == "严重" and line[6] == defect["count"]
+    header, rows = _sheet_rows(workbook[line[8]])
+    schema, table, pk = warehouse_conn.execute(
+        "select r.raw_schema, r.raw_table, array_agg(i.column_name order by i.ordinal_position)"
+        " from catalog.resource r join catalog.item i using (resource_code)"
+        " where r.department_code = %s and r.source_name = %s and r.status = '有效' and i.is_primary_key"
+        " group by 1, 2",
+        (defect["department"], defect["table"]),
+    ).fetchone()
+    assert header == [*pk, defect["column"]] and len(rows) == defect["count"]
+    # each listed key is a row whose identifier fails the rule, and the identifier itself is masked
+    for row in rows:
+        where = sql.SQL(" and ").join(sql.SQL("{}::text = %s").format(sql.Identifier(c)) for c in pk)
+        value = warehouse_conn.execute(
+            sql.SQL("select {}::text from {}.{} where {}").format(
+                sql.Identifier(defect["column"]), sql.Identifier(schema), sql.Identifier(table), where
+            ),
+            [str(v) for v in row[: len(pk)]],
+        ).fetchone()[0]
+        assert warehouse_conn.execute("select quality.is_cn_resident_id(%s)", (value,)).fetchone()[0] is False
+        assert "*" in row[-1] and row[-1] != value
+    # no failing personal value travels unmasked (key values, e.g. a duplicated 档案号, are shown on purpose)
+    personal = {"invalid_id_checksum", "malformed_phone"}
+    raw = {str(e) for d in demo["defects"] if d["kind"] in personal for e in d.get("examples") or []}
+    cells = {str(v) for sheet in workbook for r in sheet.iter_rows(values_only=True) for v in r if v is not None}
+    assert raw and not raw & cells, raw & cells
+
+
+def test_a_critical_failure_holds_that_resource_back_from_publication_and_only_it(
+    checked, warehouse_conn, demo, caplog
+):
+    from govdata.publish.datasets import derived_dataset_id
+    from govdata.publish.run import prepare, publish_one
+    from govdata.quality.gate import critical_failures
+
+    prepare()
+    defect = next(d for d in demo["defects"] if d["kind"] == "invalid_id_checksum")
+    department = defect["department"]
+    resources = warehouse_conn.execute(
+        "select resource_code, source_name, raw_table from catalog.resource"
+        " where department_code = %s and status = '有效' and raw_table is not null order by source_name",
+        (department,),
+    ).fetchall()
+    failing = {code for code, _, _ in resources if critical_failures(warehouse_conn, [code])}
+    assert failing and failing != {code for code, _, _ in resources}  # some resources fail, others do not
+    before = dict(warehouse_conn.execute("select dataset_id, current_version from publish.dataset").fetchall())
+    caplog.set_level("ERROR", logger="govdata.alerts")
+    outcomes = {}
+    for code, source_name, raw_table in resources:
+        dataset = derived_dataset_id(department, raw_table, code)
+        outcomes[code] = (dataset, source_name, publish_one(dataset, run_id="quality-gate"))
+    held = {code for code, (_, _, o) in outcomes.items() if o["outcome"] == "held"}
+    assert held == failing
+    dataset, _, outcome = next(v for v in outcomes.values() if v[1] == defect["table"])
+    # the message names department, table, column and check; the previous version (if any) stays served
+    assert f"{department}/{defect['table']}.{defect['column']}" in outcome["message"]
+    assert "expect_column_values_to_be_valid_cn_resident_id" in outcome["message"]
+    status, reason, version = warehouse_conn.execute(
+        "select status, status_reason, current_version from publish.dataset where dataset_id = %s", (dataset,)
+    ).fetchone()
+    assert status == "已阻止" and reason == outcome["message"] and version == before.get(dataset)
+    alerts = [r.getMessage() for r in caplog.records if "[govdata alert]" in r.getMessage()]
+    assert len(alerts) == len(held) and any(defect["table"] in a for a in alerts)
+    # the hold is alerted once, not on every run while it lasts
+    caplog.clear()
+    assert publish_one(dataset, run_id="quality-gate-2")["outcome"] == "held"
+    assert not [r for r in caplog.records if "[govdata alert]" in r.getMessage()]
+
+
 def test_severity_comes_from_config_and_results_are_kept_per_run(checked, warehouse_conn):
     outcomes, _, root = checked
     rows = _results(warehouse_conn)
@@ -181,7 +269,14 @@ def test_the_dag_checks_every_department_in_a_mapped_task_named_after_it(checked
     with create_session() as session:
         tis = [ti for ti in run.get_task_instances(session=session) if ti.task_id == "check_department"]
     assert {str(ti.state) for ti in tis} == {"success"}
+    with create_session() as session:
+        [summary] = [ti for ti in run.get_task_instances(session=session) if ti.task_id == "summarise_quality"]
+        counts = summary.xcom_pull(task_ids="summarise_quality", session=session)
+    assert str(summary.state) == "success"
     departments = config.load_departments().departments
+    assert set(counts) == {d.code for d in departments}
+    assert all(bool(c["blocked"]) == (c["failed_critical"] >= len(c["blocked"]) > 0) for c in counts.values())
+    assert any(c["blocked"] for c in counts.values())
     assert {ti.rendered_map_index for ti in tis} == {d.short_name for d in departments}
     rows = _results(warehouse_conn, run.run_id)
     assert {r["department_code"] for r in rows} == {d.code for d in departments}

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from govdata import config, warehouse
-from govdata.spreadsheet import safe_cell, sheet_title
+from govdata.spreadsheet import header_row, safe_cell, sheet_title
 
 #: (header, catalog.resource column or None for computed) in the order of the national template
 #: (政务信息资源目录编制指南(试行) 附录), followed by the bureau's own management columns.
@@ -85,21 +85,11 @@ def _row(resource: dict) -> list[object]:
 def write_xlsx(path: Path, resources: list[dict], departments: dict[str, str]) -> None:
     """One sheet per department plus a summary sheet (汇总) first."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
 
     workbook = Workbook()
     summary = workbook.active
     summary.title = "汇总"
-    header_font, header_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E78")
-
-    def header(sheet, titles: list[str]) -> None:
-        sheet.append(titles)
-        for cell in sheet[1]:
-            cell.font, cell.fill = header_font, header_fill
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
-        sheet.freeze_panes = "A2"
-
-    header(
+    header_row(
         summary,
         ["数源部门", "资源数(有效)", "已撤销", "信息项数", "待补充信息项", "记录数", "待补充资源", "已分级资源"],
     )
@@ -119,7 +109,7 @@ def write_xlsx(path: Path, resources: list[dict], departments: dict[str, str]) -
     summary.column_dimensions["A"].width = 24
     for code, rows in sorted(by_dept.items()):
         sheet = workbook.create_sheet(title=sheet_title(departments.get(code, code)))
-        header(sheet, [title for title, _ in COLUMNS])
+        header_row(sheet, [title for title, _ in COLUMNS])
         for r in rows:
             sheet.append(_row(r))
         widths = {"信息资源名称": 28, "信息资源摘要": 60, "信息项信息": 60, "信息资源代码": 16, "共享条件": 30}

@@ -20,7 +20,9 @@ from govdata.embedded_pg import process_alive
 from govdata.errors import CommandError, redact
 
 #: The pipelines `govdata run` runs, in data-flow order; later stages append themselves here.
-MAIN_JOB_DAGS = ("crawl_departments", "classify_fields", "build_catalog", "publish_open_data", "sync_catalog")
+MAIN_JOB_DAGS = (
+    "crawl_departments", "classify_fields", "build_catalog", "check_quality", "publish_open_data", "sync_catalog",
+)  # fmt: skip
 
 AIRFLOW_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 
@@ -324,6 +326,14 @@ def print_summary() -> None:
         _say(f"  exports (XLSX: a sheet per department + 汇总): {default_export_dir()}")
     except Exception as exc:  # the catalog may not be built yet; the crawl summary still stands
         _say(f"  not available: {exc}")
+    _say("\n质量 quality (latest check per department: checks, failures, resources held from publication):")
+    try:
+        from govdata.quality.report import quality_summary_lines
+
+        for line in quality_summary_lines():
+            _say(f"  {line}")
+    except Exception as exc:  # not checked yet; the rest of the summary still stands
+        _say(f"  not available: {exc}")
     _say("\n开放 open data (per dataset: attribute, where served, rows, leak guard, MQA):")
     try:
         from govdata.publish.report import publication_summary_lines
@@ -345,6 +355,7 @@ def print_summary() -> None:
     _say("    meta.crawl_run, meta.harvested_table, meta.harvested_column, meta.schema_change, meta.crawl_error")
     _say("    governance.field_classification, governance.table_classification, governance.classification_audit")
     _say("    catalog.resource, catalog.item, catalog.responsibility, catalog.source_conflict, catalog.change_log")
+    _say("    governance.quality_result (checks per run); expectations/ (GX suites); exports/quality/ (质量反馈)")
     _say("    open_data.* (portal), conditional_data.* (per-applicant roles), publish.dataset / version /")
     _say("    publication_log / approval / audit")
     _say(f"  demo manifest: {config.demo_dir() / 'manifest.json'}")

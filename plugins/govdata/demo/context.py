@@ -68,12 +68,21 @@ class Context:
         """Start of the as_of day: timestamps are placed before it."""
         return dt.datetime.combine(self.as_of, dt.time())
 
+    @property
+    def fresh_anchor(self) -> dt.datetime:
+        """What a fresh table's latest update precedes: the end of the as_of day, or now if that is earlier.
+
+        A 每日 table updated a few hours before midnight would be judged stale by a crawl late the next day;
+        anchored at the time the demo is built, it is fresh whenever the demo is crawled soon after.
+        """
+        return min(self.midnight + dt.timedelta(days=1), dt.datetime.now())
+
     def newest_update(self, cycle: str, stale_days: int | None = None) -> dt.datetime:
         """The latest update time of a table: within its cycle, or ``stale_days`` old."""
         if stale_days is not None:
             return self.midnight - dt.timedelta(days=stale_days, minutes=self.rng.randrange(60, 600))
         low, high = _FRESH_MINUTES[cycle]
-        return self.midnight - dt.timedelta(minutes=self.rng.randrange(low, high))
+        return self.fresh_anchor - dt.timedelta(minutes=self.rng.randrange(low, high))
 
     def update_times(self, n: int, newest: dt.datetime, span_days: int = 900) -> list[dt.datetime]:
         """``n`` update timestamps spread over ``span_days`` before ``newest``, one exactly at it."""

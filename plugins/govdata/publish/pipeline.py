@@ -25,7 +25,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from govdata import config, warehouse
+from govdata import alerts, config, warehouse
 from govdata.errors import GovdataError
 from govdata.publish import audit
 from govdata.publish.build import ROW_ID, Candidate, build_candidate
@@ -60,7 +60,7 @@ class Outcome:
 
     dataset_id: str
     title: str
-    outcome: str  # published / unchanged / blocked / pending / withheld / failed
+    outcome: str  # published / unchanged / blocked / held (quality) / pending / withheld / failed
     open_attribute: str
     version: int | None = None
     rows: int | None = None
@@ -255,6 +255,11 @@ def publish_dataset(
             _log(conn, run_id, spec, outcome)
         return outcome
 
+    if cfg.quality_gate:
+        held = _hold_for_quality(conn, spec, state, run_id, actor)
+        if held is not None:
+            return held
+
     candidate = build_candidate(conn, spec, policy, cfg.k_anonymity, pseudonym_key())
     grade, _fields = reclassify(conn, candidate)
     attribute, decided_by = decide_attribute(spec, grade, cfg)
@@ -374,6 +379,35 @@ def publish_dataset(
     finally:
         _drop_work(conn, candidate)
     _prune_versions(conn, spec.dataset_id, cfg.versions_kept)
+    return outcome
+
+
+def _hold_for_quality(
+    conn: psycopg.Connection, spec: DatasetSpec, state: dict[str, Any] | None, run_id: str, actor: str
+) -> Outcome | None:
+    """Hold the dataset back when a source's latest quality check failed a critical expectation (quality/gate.py).
+
+    Nothing is built; the previous version, if any, stays served. The alert is raised when the hold begins or its
+    reason changes, not again on every run while the department has not fixed its data.
+    """
+    from govdata.quality.gate import block_message, critical_failures
+
+    failures = critical_failures(conn, spec.resource_codes)
+    if not failures:
+        return None
+    served = state["version"] if state and state["version"] is not None else None
+    message = block_message(failures) + (f"; version {served} stays served" if served else "; nothing served")
+    attribute = state["attribute"] if state else "不予开放"
+    outcome = Outcome(spec.dataset_id, spec.title, "held", attribute, version=served, message=message)
+    previous = conn.execute(
+        "select status_reason from publish.dataset where dataset_id = %s", (spec.dataset_id,)
+    ).fetchone()
+    with conn.transaction():
+        _upsert_dataset(conn, spec, attribute, None, "已阻止", message, [], None)
+        _log(conn, run_id, spec, outcome)
+        if previous is None or previous[0] != message:
+            audit.record(conn, actor, "held", spec.dataset_id, {"quality": [asdict(f) for f in failures]}, message)
+            alerts.raise_alert(f"{spec.label} not published", message)
     return outcome
 
 

@@ -63,7 +63,7 @@ create table if not exists publish.publication_log (
     logged_at timestamptz not null default now(),
     run_id text not null,
     dataset_id text not null,
-    outcome text not null check (outcome in ('published', 'unchanged', 'blocked', 'pending', 'withheld', 'failed')),
+    outcome text not null,
     version integer,
     row_count bigint,
     suppressed_rows bigint,
@@ -75,6 +75,10 @@ create table if not exists publish.publication_log (
     message text
 );
 create index if not exists publication_log_dataset on publish.publication_log (dataset_id, logged_at);
+-- the outcomes a line may have (held: a source failed a critical quality check); replaced when the list grows
+alter table publish.publication_log drop constraint if exists publication_log_outcome_check;
+alter table publish.publication_log add constraint publication_log_outcome_check
+check (outcome in ('published', 'unchanged', 'blocked', 'held', 'pending', 'withheld', 'failed'));
 
 -- 审核: a new dataset, or one whose columns changed, waits here when require_approval is on
 create table if not exists publish.approval (

@@ -38,6 +38,8 @@ def run_check(args: argparse.Namespace) -> int:
             f"{code}: {outcome.resources} resources, {outcome.expectations} expectations, {failed}"
             f"{f', {len(outcome.errors)} not validated' if outcome.errors else ''} ({outcome.seconds:.1f}s)"
         )
+        if outcome.workbook:
+            print(f"  质量反馈 workbook: {outcome.workbook}")
         for error in outcome.errors:
             print(f"  {error}")
         failed_runs += bool(outcome.errors)

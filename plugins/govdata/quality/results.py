@@ -37,6 +37,7 @@ class ExpectationOutcome:
     success: bool
     result: dict[str, Any]
     error: str | None
+    description: str | None = None
 
 
 def outcome_of(validation_result: Any) -> ExpectationOutcome:
@@ -52,6 +53,7 @@ def outcome_of(validation_result: Any) -> ExpectationOutcome:
         success=bool(validation_result.success),
         result=dict(validation_result.result or {}),
         error=_error_message(validation_result.exception_info),
+        description=getattr(cfg, "description", None),
     )
 
 
@@ -64,7 +66,8 @@ def _error_message(info: Any) -> str | None:
     return "; ".join(messages)[:_ERROR_CHARS] or None
 
 
-def _column(outcome: ExpectationOutcome) -> str | None:
+def column_of(outcome: ExpectationOutcome) -> str | None:
+    """The column an expectation checks (key columns joined by +), or the one its query compares, if any."""
     if "column" in outcome.kwargs:
         return str(outcome.kwargs["column"])
     if "column_list" in outcome.kwargs:
@@ -145,7 +148,7 @@ def result_row(
     dates instead of what was written.
     """
     govdata = outcome.meta.get("govdata") or {}
-    key = str(govdata.get("key") or outcome.gx_id or f"{outcome.type}:{_column(outcome)}")
+    key = str(govdata.get("key") or outcome.gx_id or f"{outcome.type}:{column_of(outcome)}")
     unexpected = outcome.result.get("unexpected_count")
     if unexpected is None and outcome.type == "unexpected_rows_expectation":
         unexpected = outcome.result.get("observed_value")
@@ -164,7 +167,7 @@ def result_row(
         suite_name,
         key,
         outcome.type,
-        _column(outcome),
+        column_of(outcome),
         govdata.get("dimension"),
         outcome.severity,
         stored is not None and is_generated_unchanged(stored),

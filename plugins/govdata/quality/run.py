@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govdata import config, warehouse
-from govdata.quality import results, rules
+from govdata.quality import feedback, results, rules
 from govdata.quality.suites import TODAY_PARAMETER, ColumnState, Comparison, ResourceState
 
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ class DepartmentCheck:
     failed: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: the department's feedback workbook (质量反馈) of this check
+    workbook: Path | None = None
 
 
 def ensure_quality_schema(conn: psycopg.Connection) -> None:
@@ -123,6 +125,7 @@ def check_department(
         ensure_quality_schema(conn)
         resources = load_resources(conn, department)
     outcome.resources = len(resources)
+    findings: list[feedback.Finding] = []
     # GX prints a notice for every unexpected_rows_query without {batch} (our timeliness checks read the catalog)
     with contextlib.redirect_stdout(io.StringIO()):
         with gx_context.context_lock(folder):
@@ -130,11 +133,12 @@ def check_department(
             written = gx_context.write_suites(context, folder, resources, quality)
             checkpoint = gx_context.ensure_checkpoint(context, department, written)
         rows: list[tuple[Any, ...]] = []
-        format_ = {"result_format": "SUMMARY", "partial_unexpected_count": max(quality.examples, 1)}
         parameters = {TODAY_PARAMETER: (today or date.today()).isoformat()}
         for item, definition in zip(written, checkpoint.validation_definitions, strict=True):
             try:
-                validation = definition.run(result_format=format_, expectation_parameters=parameters)
+                validation = definition.run(
+                    result_format=result_format(item.resource, quality), expectation_parameters=parameters
+                )
             except Exception as exc:  # noqa: BLE001 - one unreadable table must not stop the department
                 outcome.errors.append(f"{item.name}: {type(exc).__name__}: {exc}"[:500])
                 log.warning("quality: %s could not be validated: %s", item.name, exc)
@@ -143,7 +147,13 @@ def check_department(
             rows += results.suite_rows(
                 run_id, item.name, item.resource, outcomes, quality.examples, policy, item.stored
             )
+            findings += [
+                feedback.finding_of(item.resource, o, results.column_of(o), policy)
+                for o in outcomes
+                if not o.success or o.error
+            ]
     store_results(department, run_id, rows)
+    outcome.workbook = write_feedback(department, findings, outcome.resources, len(rows), today or date.today())
     outcome.expectations = len(rows)
     for row in rows:
         if not row[results.COLUMNS.index("success")]:
@@ -156,6 +166,29 @@ def check_department(
         outcome.seconds,
     )  # fmt: skip
     return outcome
+
+
+def result_format(resource: ResourceState, quality: config.QualityConfig) -> dict[str, Any]:
+    """GX's result format: counts, and up to ``feedback_rows`` failing rows with the resource's primary key."""
+    format_: dict[str, Any] = {
+        "result_format": "SUMMARY",
+        "partial_unexpected_count": max(quality.examples, quality.feedback_rows, 1),
+    }
+    if resource.primary_key:
+        format_["unexpected_index_column_names"] = resource.primary_key
+    return format_
+
+
+def write_feedback(department: str, findings: list[feedback.Finding], resources: int, expectations: int,
+                   checked: date) -> Path:  # fmt: skip
+    """The department's 质量反馈 workbook of this check (exports/quality/<department>/)."""
+    name = config.load_departments().get(department).short_name
+    with warehouse.connect(autocommit=True) as conn:
+        for finding in findings:
+            if finding.dimension in ("consistency", "timeliness"):
+                feedback.add_context(conn, finding)
+    path = feedback.workbook_path(department, name, checked)
+    return feedback.write_workbook(path, department, name, checked, findings, resources, expectations)
 
 
 def store_results(department: str, run_id: str, rows: list[tuple[Any, ...]]) -> None:
