@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run up stop test lint bench bench-estate bench-classify bench-mask clean
+.PHONY: install run up stop test lint bench bench-estate bench-classify bench-mask bench-quality clean
 
 install: $(STAMP)
 
@@ -46,8 +46,12 @@ lint: $(STAMP)  ## ruff, ruff format, mypy (paths in pyproject.toml), sqlfluff; 
 	@if ls dbt_project/models >/dev/null 2>&1; then $(BIN)/sqlfluff lint dbt_project/models; fi
 	$(BIN)/mypy
 
-bench: $(STAMP)  ## crawl throughput vs a plain COPY round trip (SCALE=5 by default)
+bench: $(STAMP)  ## crawl throughput vs a plain COPY round trip (SCALE=5 by default); quality checks at scale 1 and 5
 	$(BIN)/python bench/bench_crawl.py --scale $${SCALE:-5}
+	$(BIN)/python bench/bench_quality.py --scales 1,5
+
+bench-quality: $(STAMP)  ## time to check the whole demo warehouse (check_quality) at scale 1 and 5; goals checked
+	$(BIN)/python bench/bench_quality.py --scales 1,5 --check
 
 # DEPTS×TABLES small tables (default 20×500 = 10,000) and half the departments, to show per-table growth
 bench-estate: $(STAMP)  ## estate: first crawl, unchanged and 1%-changed re-crawls, classify, catalog; goals checked

@@ -81,8 +81,48 @@ class DefaultUiTimezone:
         await self.app(scope, receive, send_with_script)
 
 
+#: Where the API server serves the quality checks' Data Docs (quality/docs.py), under its own root
+DATA_DOCS_PREFIX = "/govdata/quality"
+NO_DOCS_YET = (
+    "<!doctype html><html lang='zh'><meta charset='utf-8'><title>数据质量 Data Docs</title>"
+    "<body><h1>数据质量 Data Docs</h1><p>No quality check has run yet: the DAG <code>check_quality</code> builds"
+    " these pages after each catalog build.</p></body></html>"
+)
+
+
+def data_docs_app() -> Any:
+    """A FastAPI app serving the Data Docs site of the quality checks (masked results only), or a note if none."""
+    from fastapi import FastAPI
+    from fastapi.responses import HTMLResponse
+    from starlette.staticfiles import StaticFiles
+
+    from govdata.quality.docs import site_dir
+    from govdata.quality.gx_context import expectations_dir
+
+    site = site_dir(expectations_dir())
+    app = FastAPI(title="govdata quality Data Docs")
+
+    @app.get("/", response_class=HTMLResponse)
+    def index() -> Any:
+        page = site / "index.html"
+        return HTMLResponse(page.read_text(encoding="utf-8") if page.exists() else NO_DOCS_YET)
+
+    app.mount("/", StaticFiles(directory=site, check_dir=False, html=True), name="data_docs")
+    return app
+
+
 class GovdataUiPlugin(AirflowPlugin):
-    """The platform's additions to the Airflow UI."""
+    """The platform's additions to the Airflow UI: the default timezone, and the quality checks' Data Docs."""
 
     name = "govdata_ui"
     fastapi_root_middlewares = [{"middleware": DefaultUiTimezone, "name": "govdata: default UI timezone"}]
+    fastapi_apps = [{"app": data_docs_app(), "url_prefix": DATA_DOCS_PREFIX, "name": "govdata: quality Data Docs"}]
+    external_views = [
+        {
+            "name": "数据质量 Data Docs",
+            "href": f"{DATA_DOCS_PREFIX}/",
+            "destination": "nav",
+            "category": "browse",
+            "url_route": "quality-data-docs",
+        }
+    ]

@@ -136,10 +136,13 @@ def test_examples_are_masked_never_raw(checked, warehouse_conn, demo):
         assert len(r["examples"]) <= config.load_quality_config().examples
         for example in r["examples"]:
             assert "*" in example and example not in raw, (r["suite_name"], r["expectation_key"])
-    # nor does GX keep the failing values on disk (results store in memory, no Data Docs), nor the password
+    # nor does GX keep the failing values on disk (results store in memory, Data Docs built from masked copies),
+    # nor the password
     from urllib.parse import urlsplit
 
-    _, _, root = checked
+    from govdata.quality.docs import site_dir
+
+    outcomes, _, root = checked
     password = urlsplit(config.warehouse_url()).password
     assert password
     for path in root.rglob("*"):
@@ -147,6 +150,13 @@ def test_examples_are_masked_never_raw(checked, warehouse_conn, demo):
             text = path.read_text(encoding="utf-8", errors="replace")
             assert not [e for e in raw if e in text], path
             assert password not in text, path
+    # the Data Docs: a page per validated resource, showing the masked examples
+    site = site_dir(root)
+    assert all(o.data_docs == site / "index.html" for o in outcomes.values()) and (site / "index.html").exists()
+    pages = "".join(p.read_text(encoding="utf-8") for p in (site / "validations").rglob("*.html"))
+    assert len(list((site / "validations").rglob("*.html"))) == sum(o.resources for o in outcomes.values())
+    shown = [e for r in rows for e in r["examples"] if e in pages]
+    assert shown, "the Data Docs show no masked example"
 
 
 def _sheet_rows(sheet) -> tuple[list[str], list[list]]:

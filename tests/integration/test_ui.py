@@ -136,3 +136,18 @@ def test_the_runs_view_shows_the_real_start_and_duration_in_shanghai_time(page, 
     page.get_by_role("link", name=run_id, exact=True).click()
     expect(page.get_by_text("End Date", exact=True)).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "crawl_departments-run.png"), full_page=True)
+
+
+def test_the_quality_data_docs_are_served_and_shown_in_the_ui(page, ui_url):
+    from playwright.sync_api import expect
+
+    from govdata.ui_timezone import DATA_DOCS_PREFIX
+
+    response = page.request.get(f"{ui_url}{DATA_DOCS_PREFIX}/")
+    assert response.ok and "text/html" in response.headers["content-type"], response.status
+    assert "Data Docs" in response.text() or "Great Expectations" in response.text()
+    page.goto(f"{ui_url}/plugin/quality-data-docs")
+    frame = page.locator("iframe")
+    expect(frame).to_have_count(1)
+    assert DATA_DOCS_PREFIX in (frame.get_attribute("src") or "")
+    page.screenshot(path=str(SCREENSHOTS / "quality-data-docs.png"), full_page=True)

@@ -55,3 +55,25 @@ def test_an_expectation_that_could_not_run_is_a_failure_with_its_error():
     )  # fmt: skip
     [row] = map(_row, results.suite_rows("r1", "s", RESOURCE, [outcome], 5, POLICY, {}))
     assert row["success"] is False and row["error"] == 'column "gone" does not exist' and row["examples"] == []
+
+
+def test_data_docs_keep_counts_and_masked_values_only():
+    from govdata import config
+    from govdata.quality.docs import masked_result
+
+    policy = config.load_masking_config().policy(config.EVIDENCE_POLICY)
+    raw_id = "110101199003074514"
+    result = {
+        "element_count": 10, "unexpected_count": 2, "unexpected_percent": 20.0, "observed_value": "2026-01-01",
+        "partial_unexpected_list": [raw_id, None], "partial_unexpected_counts": [{"value": raw_id, "count": 1}],
+        "partial_unexpected_index_list": [{"dah": "A1", "sfzh": raw_id}], "unexpected_index_query": "select …",
+        "unexpected_rows": [{"sfzh": raw_id}], "details": {"x": raw_id}, "some_future_key": raw_id,
+    }  # fmt: skip
+    shown = masked_result(result, "CN_RESIDENT_ID", policy)
+    assert set(shown) == {
+        "element_count", "unexpected_count", "unexpected_percent", "partial_unexpected_list",
+        "partial_unexpected_counts",
+    }  # fmt: skip
+    assert raw_id not in repr(shown) and shown["partial_unexpected_list"][1] is None
+    assert "*" in shown["partial_unexpected_list"][0] and shown["partial_unexpected_counts"][0]["count"] == 1
+    assert masked_result({"observed_value": 3}, None, policy) == {"observed_value": 3}

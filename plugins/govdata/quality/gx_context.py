@@ -1,9 +1,11 @@
 """The Great Expectations File Data Context in expectations/: suites written (merged), data source, checkpoints.
 
 One suite, table asset and validation definition per catalogued resource, named ``<department>.<resource>``;
-one checkpoint per department, ``quality_<department>``, with no actions (Data Docs would keep the failing
-values; results go to governance.quality_result masked). The PostgreSQL data source reads the warehouse
-URL from ``${GOVDATA_GX_WAREHOUSE_URL}``, set here from govdata.config, so no password is written to git.
+one checkpoint per department, ``quality_<department>``, with no actions: its validation definitions are run one
+by one (a table GX cannot read fails alone), results go to governance.quality_result masked, and Data Docs are
+built from masked copies of the results (docs.py), never by UpdateDataDocsAction from the raw ones.
+The PostgreSQL data source reads the warehouse URL from ``${GOVDATA_GX_WAREHOUSE_URL}``, set here from
+govdata.config, so no password is written to git.
 GX is imported inside the functions: it takes seconds.
 """
 

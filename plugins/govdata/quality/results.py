@@ -76,7 +76,8 @@ def column_of(outcome: ExpectationOutcome) -> str | None:
     return str(column) if column else None
 
 
-def _entity(outcome: ExpectationOutcome, resource: ResourceState) -> str | None:
+def entity_of(outcome: ExpectationOutcome, resource: ResourceState) -> str | None:
+    """The personal entity of the values an expectation checks (its meta's, else its column's), if any."""
     govdata = outcome.meta.get("govdata") or {}
     if govdata.get("entity"):
         return str(govdata["entity"])
@@ -154,7 +155,7 @@ def result_row(
         unexpected = outcome.result.get("observed_value")
     examples = (
         masked_examples(
-            list(outcome.result.get("partial_unexpected_list") or []), _entity(outcome, resource), limit, policy
+            list(outcome.result.get("partial_unexpected_list") or []), entity_of(outcome, resource), limit, policy
         )
         if not outcome.success
         else []

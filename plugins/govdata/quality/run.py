@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govdata import config, warehouse
-from govdata.quality import feedback, results, rules
+from govdata.quality import docs, feedback, results, rules
 from govdata.quality.suites import TODAY_PARAMETER, ColumnState, Comparison, ResourceState
 
 if TYPE_CHECKING:
@@ -41,6 +41,8 @@ class DepartmentCheck:
     seconds: float = 0.0
     #: the department's feedback workbook (质量反馈) of this check
     workbook: Path | None = None
+    #: the Data Docs site's index (masked results of this and earlier checks)
+    data_docs: Path | None = None
 
 
 def ensure_quality_schema(conn: psycopg.Connection) -> None:
@@ -152,6 +154,8 @@ def check_department(
                 for o in outcomes
                 if not o.success or o.error
             ]
+        with gx_context.context_lock(folder):  # the site's index lists every department's pages
+            outcome.data_docs = docs.build_site(context, {w.name: w.resource for w in written}, policy)
     store_results(department, run_id, rows)
     outcome.workbook = write_feedback(department, findings, outcome.resources, len(rows), today or date.today())
     outcome.expectations = len(rows)
