@@ -157,9 +157,10 @@ def test_a_copy_gets_one_consistency_check_per_authoritative_source_reading_no_r
     assert check["type"] == "unexpected_rows_expectation" and check["severity"] == "warning"
     assert check["meta"]["govdata"]["key"] == "consistency:xm:101001/000001:xm"
     query = check["kwargs"]["unexpected_rows_query"]
-    assert query.startswith("select x.comparison_id from catalog_restricted.source_conflict_candidates")
+    # the masked conflicts the catalog build kept: no raw table is read again
+    assert query.startswith("select s.conflict_id from catalog.source_conflict as s")
     assert "s.copy_resource_code = '103001/000002' and s.copy_column = 'xm'" in query
-    assert "s.source_resource_code = '101001/000001' and s.source_column = 'xm'" in query
+    assert "s.authoritative_resource_code = '101001/000001' and s.authoritative_column = 'xm'" in query
 
 
 def test_declared_ranges_and_code_lists_become_validity_checks_with_today_as_a_parameter():

@@ -63,19 +63,22 @@ def masked_result(result: dict[str, Any], entity: str | None, policy: config.Mas
     return out
 
 
-def build_site(context: Any, resources: dict[str, ResourceState], policy: config.MaskPolicy) -> Path:
-    """Store a masked copy of every result of the (in-memory) results store, then build the site's pages for them.
+def build_site(
+    context: Any, resources: dict[str, ResourceState], validations: dict[str, Any], policy: config.MaskPolicy
+) -> Path:
+    """Store a masked copy of each of this check's ``validations`` (by suite name), then build their pages.
 
-    ``resources`` maps a suite name to its resource (the columns' entities). The masked copies are kept on disk
-    (``masked_validation_results_store``), so the index lists every department's checks, not only this one's.
-    Returns the site's index.html.
+    The keys are those of the context's (in-memory) results store, where each validation definition's run put
+    its result; ``resources`` maps a suite name to its resource (the columns' entities). The masked copies are
+    kept on disk (``masked_validation_results_store``), so the index lists every department's checks, not only
+    this one's. Returns the site's index.html.
     """
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
     raw, masked = context.validation_results_store, context.stores[MASKED_STORE]
-    keys = list(raw.list_keys())
+    keys = [k for k in raw.list_keys() if k.expectation_suite_identifier.name in validations]
     for key in keys:
-        validation = raw.get(key)
+        validation = validations[key.expectation_suite_identifier.name]  # masked in place: read last, here
         resource = resources.get(validation.suite_name)
         for result in validation.results:
             outcome = results.outcome_of(result)

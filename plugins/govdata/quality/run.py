@@ -135,12 +135,12 @@ def check_department(
             written = gx_context.write_suites(context, folder, resources, quality)
             checkpoint = gx_context.ensure_checkpoint(context, department, written)
         rows: list[tuple[Any, ...]] = []
+        validations: dict[str, Any] = {}
         parameters = {TODAY_PARAMETER: (today or date.today()).isoformat()}
         for item, definition in zip(written, checkpoint.validation_definitions, strict=True):
             try:
-                validation = definition.run(
-                    result_format=result_format(item.resource, quality), expectation_parameters=parameters
-                )
+                validation = validate(definition, item.resource, quality, parameters)
+                validations[item.name] = validation
             except Exception as exc:  # noqa: BLE001 - one unreadable table must not stop the department
                 outcome.errors.append(f"{item.name}: {type(exc).__name__}: {exc}"[:500])
                 log.warning("quality: %s could not be validated: %s", item.name, exc)
@@ -155,7 +155,7 @@ def check_department(
                 if not o.success or o.error
             ]
         with gx_context.context_lock(folder):  # the site's index lists every department's pages
-            outcome.data_docs = docs.build_site(context, {w.name: w.resource for w in written}, policy)
+            outcome.data_docs = docs.build_site(context, {w.name: w.resource for w in written}, validations, policy)
     store_results(department, run_id, rows)
     outcome.workbook = write_feedback(department, findings, outcome.resources, len(rows), today or date.today())
     outcome.expectations = len(rows)
@@ -172,8 +172,44 @@ def check_department(
     return outcome
 
 
+#: the first pass over a resource: counts only. GX bundles the counts of a table's expectations into few
+#: queries; a partial list of 0 rows costs no scan (LIMIT 0), where asking for examples would scan the whole
+#: table once more per expectation, passed ones included
+COUNTS_ONLY = {"result_format": "BASIC", "partial_unexpected_count": 0}
+
+
+def validate(
+    definition: Any, resource: ResourceState, quality: config.QualityConfig, parameters: dict[str, Any]
+) -> Any:
+    """Run a resource's validation definition: counts of every expectation, then failing rows of the failed ones.
+
+    The second pass validates a copy of the failed expectations alone (GX's Validator on the same batch
+    definition) with :func:`result_format`; their results take its details. The returned result is the
+    definition's own (in the context's in-memory results store, with each expectation's id).
+    """
+    import copy
+
+    from great_expectations.core import ExpectationSuite
+    from great_expectations.validator.v1_validator import Validator
+
+    validation = definition.run(result_format=COUNTS_ONLY, expectation_parameters=parameters)
+    failed = [r for r in validation.results if not r.success and r.result]
+    if not failed:
+        return validation
+    by_id = {e.id: e for e in definition.suite.expectations}
+    again = ExpectationSuite(name=definition.suite.name, expectations=[
+        copy.copy(by_id[r.expectation_config.id]) for r in failed
+    ])  # fmt: skip
+    detailed = Validator(
+        batch_definition=definition.batch_definition, result_format=result_format(resource, quality)
+    ).validate_expectation_suite(again, parameters)
+    for first, second in zip(failed, detailed.results, strict=True):
+        first.result = {**first.result, **(second.result or {})}
+    return validation
+
+
 def result_format(resource: ResourceState, quality: config.QualityConfig) -> dict[str, Any]:
-    """GX's result format: counts, and up to ``feedback_rows`` failing rows with the resource's primary key."""
+    """GX's result format of a failed expectation: up to ``feedback_rows`` failing rows with the primary key."""
     format_: dict[str, Any] = {
         "result_format": "SUMMARY",
         "partial_unexpected_count": max(quality.examples, quality.feedback_rows, 1),

@@ -259,16 +259,15 @@ def generate_suite(resource: ResourceState, config: QualityConfig) -> dict[str, 
         )
 
     for c in resource.comparisons:
-        # the catalog's restricted comparison view holds the raw values: only its ids are selected, so no
-        # value leaves PostgreSQL whatever result format GX is asked for
+        # the catalog build that precedes every check compared the copy with its source in PostgreSQL and kept
+        # each disagreeing record, masked, in catalog.source_conflict: counting them reads no raw value (and
+        # does not join the two raw tables again, twice per check, as GX's count and rows queries would)
         query = (
-            "select x.comparison_id from catalog_restricted.source_conflict_candidates as x"
-            " where x.key_value is not null and x.comparison_id = (select s.comparison_id"
-            " from catalog.source_comparison as s"
+            "select s.conflict_id from catalog.source_conflict as s"
             f" where s.copy_resource_code = {_sql_literal(resource.resource_code)}"
             f" and s.copy_column = {_sql_literal(c.copy_column)}"
-            f" and s.source_resource_code = {_sql_literal(c.source_resource_code)}"
-            f" and s.source_column = {_sql_literal(c.source_column)})"
+            f" and s.authoritative_resource_code = {_sql_literal(c.source_resource_code)}"
+            f" and s.authoritative_column = {_sql_literal(c.source_column)}"
         )
         out.append(
             _expectation(
