@@ -96,3 +96,13 @@ def airflow_environment(api_port: int = 8080) -> dict[str, str]:
         # no relay configured: mail goes to the local SMTP server `govdata run` / `up` start (.local/mail)
         env[SMTP_CONN_ENV] = config.default_mail_server().connection()
     return env
+
+
+def adopt_airflow_environment() -> None:
+    """Give this process the platform's Airflow settings (what it sets already wins), for code run outside Airflow.
+
+    Connections are then looked up as Airflow would (environment, then the platform's metadata DB).
+    Airflow reads its settings once, at its first import: call this before anything imports it.
+    """
+    for key, value in airflow_environment().items():
+        os.environ.setdefault(key, value)

@@ -177,3 +177,17 @@ def test_an_unknown_department_or_a_missing_attachment_is_reported_not_raised(ma
     assert not unknown.sent and "unknown department 'nosuch'" in (unknown.error or "")
     missing = send_report("gaj", subject="报告", html_body="<p>x</p>", attachments=[tmp_path / "absent.pdf"])
     assert not missing.sent and "absent.pdf" in (missing.error or "")
+
+
+def test_the_test_command_checks_the_set_up(mail_server, tmp_path, monkeypatch, capsys):
+    from govdata.cli import main
+
+    assert main(["mail", "test", "--to", "staff@example.gov.cn"]) == 0
+    assert "mailed to staff@example.gov.cn" in capsys.readouterr().out
+    (mail,) = _mails(mail_server.maildir, "SMTP set-up check")
+    assert mail["X-RcptTo"] == "staff@example.gov.cn"
+
+    monkeypatch.setenv(SMTP_CONN_ENV, EmbeddedSmtp(tmp_path / "nowhere", free_port()).connection())
+    assert main(["mail", "test"]) == 1
+    error = capsys.readouterr().err
+    assert "NOT mailed to yunwei@example.gov.cn" in error and "ConnectionRefusedError" in error
