@@ -11,7 +11,16 @@ from typing import Annotated, Literal, TypeVar, get_args
 from urllib.parse import quote
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from govdata.embedded_mariadb import EmbeddedMariaDB
 from govdata.embedded_pg import EmbeddedPostgres, cluster_root, server_user
@@ -173,8 +182,17 @@ class EmbeddedSmtpSettings(_Model):
     port: int = 52525
 
 
-#: What an e-mail address must look like in the config (one @, no spaces); the relay decides the rest.
-EmailAddress = Annotated[str, StringConstraints(pattern=r"^[^@\s<>]+@[^@\s<>]+$")]
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]+")
+
+
+def _email_address(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise ValueError("not an e-mail address (name@example.gov.cn)")
+    return value
+
+
+#: An e-mail address in the config (name@domain, no spaces or display name); the relay decides the rest.
+EmailAddress = Annotated[str, AfterValidator(_email_address)]
 
 
 class MailSettings(_Model):
@@ -701,7 +719,7 @@ class Publisher(_Model):
     """The publishing body: DCAT-AP publisher and contactPoint."""
 
     name: str
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    email: EmailAddress
     homepage: str
 
 
