@@ -13,6 +13,7 @@ def _incident(**changes) -> Incident:
         dag_id="crawl_departments", task_id="crawl_department", run_id="scheduled__2026-11-01", map_index=3,
         map_label="公安局", department="公安局 (gaj)", table="raw_gaj.hj_rkxx", try_number=3,
         error="CommandError: 公安局 (gaj): cannot reach its database", log_url="http://ui/dags/x?try_number=3",
+        params="department=gaj, period=2026-11",
     )  # fmt: skip
     return Incident(**(values | changes))
 
@@ -26,7 +27,8 @@ def test_the_subject_names_department_dag_task_and_error():
 def test_the_body_says_where_what_why_and_links_the_log():
     _, body = compose_alert(_incident())
     for text in ("公安局 (gaj)", "raw_gaj.hj_rkxx", "crawl_departments › crawl_department [公安局] (map index 3)",
-                 "cannot reach its database", 'href="http://ui/dags/x?try_number=3"', "dags/README.md"):  # fmt: skip
+                 "cannot reach its database", 'href="http://ui/dags/x?try_number=3"', "dags/README.md",
+                 "department=gaj, period=2026-11"):  # fmt: skip
         assert text in body, text
 
 

@@ -35,6 +35,8 @@ class Incident:
     department: str | None = None
     #: the table or dataset, when known
     table: str | None = None
+    #: the DAG run's params (an on-demand run's department and period)
+    params: str | None = None
     error: str = NO_EXCEPTION
     try_number: int | None = None
     log_url: str | None = None
@@ -99,6 +101,7 @@ def incident_from_context(context: dict[str, Any]) -> Incident:
         map_index=map_index if isinstance(map_index, int) and map_index >= 0 else None,
         map_label=getattr(ti, "rendered_map_index", None) or None,
         department=_department_label(str(code)) if code else None,
+        params=", ".join(f"{k}={v}" for k, v in dict(params).items()) or None,
         table=str(table) if table else None,
         error=first_line(exc),
         try_number=getattr(ti, "try_number", None),
@@ -119,6 +122,7 @@ def compose_alert(incident: Incident) -> tuple[str, str]:
         ("数据表 Table", e(incident.table or "未知 unknown")),
         ("DAG / 任务 Task", e(incident.task) + (f" (map index {incident.map_index})" if mapped else "")),
         ("运行 Run", e(" · ".join(x for x in (incident.run_id, incident.logical_date) if x) or "—")),
+        ("参数 Params", e(incident.params or "—")),
         ("尝试 Try", e(f"{incident.try_number}（重试已用尽 retries spent）" if incident.try_number else "—")),
         ("错误 Error", f"<code>{e(error)}</code>"),
         ("日志 Log", f'<a href="{e(incident.log_url)}">{e(incident.log_url)}</a>' if incident.log_url else "—"),
