@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import mailbox
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -154,6 +155,15 @@ def test_a_server_that_refuses_then_accepts_gets_the_mail_on_a_later_try(tmp_pat
     assert delivery.sent and delivery.attempts == 3 == server.tries
     assert len(_mails(tmp_path / "mail", "报告 retried")) == 1
     assert sum("trying again" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_the_connection_s_from_email_is_the_sender_when_it_names_one(mail_server, monkeypatch):
+    connection = json.loads(mail_server.connection())
+    connection["extra"]["from_email"] = "relay-account@example.gov.cn"
+    monkeypatch.setenv(SMTP_CONN_ENV, json.dumps(connection))
+    assert send_report("gaj", subject="报告 from the relay account", html_body="<p>x</p>").sent
+    (mail,) = _mails(mail_server.maildir, "报告 from the relay account")
+    assert mail["From"] == "relay-account@example.gov.cn" == mail["X-MailFrom"]
 
 
 def test_a_refusal_for_good_is_not_retried_and_does_not_raise(tmp_path, monkeypatch):

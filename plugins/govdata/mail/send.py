@@ -104,10 +104,14 @@ def send_mail(to: Sequence[str], subject: str, html_body: str, attachments: Sequ
 
 
 def _deliver(to: tuple[str, ...], sender: str, subject: str, html_body: str, files: list[str]) -> None:
-    """One attempt: connect with the smtp_default connection, send, close (the provider's hook)."""
+    """One attempt: connect with the smtp_default connection, send, close (the provider's hook).
+
+    The From is the connection's ``from_email`` extra when it has one (the relay's account), else ``sender``.
+    """
     from airflow.providers.smtp.hooks.smtp import SmtpHook
 
     with SmtpHook(smtp_conn_id=SMTP_CONN_ID) as hook:
+        sender = hook.from_email or sender
         hook.send_email_smtp(to=list(to), from_email=sender, subject=subject, html_content=html_body, files=files)
 
 
