@@ -40,12 +40,15 @@ def _session_config() -> Path:
     platform_file = target / "govdata.yaml"
     platform = yaml.safe_load(platform_file.read_text(encoding="utf-8")) or {}
     platform.setdefault("crawl", {}).update(retries=1, retry_delay_seconds=1, connect_timeout_seconds=3)
+    # a failing task's alert to an SMTP server no test started gives up in a fraction of a second
+    platform.setdefault("mail", {}).update(retries=2, retry_delay_seconds=0.05)
     platform_file.write_text(yaml.safe_dump(platform, allow_unicode=True), encoding="utf-8")
     return target
 
 
 PG_PORT = free_port()
 MARIADB_PORT = free_port()
+SMTP_PORT = free_port()
 os.environ.update(
     GOVDATA_HOME=str(ROOT),
     GOVDATA_LOCAL_DIR=str(SESSION_DIR / "local"),
@@ -54,11 +57,13 @@ os.environ.update(
     GOVDATA_PG_PORT=str(PG_PORT),
     GOVDATA_PG_DIR=str(PG_DIR),
     GOVDATA_MARIADB_PORT=str(MARIADB_PORT),
+    GOVDATA_SMTP_PORT=str(SMTP_PORT),
     AIRFLOW_HOME=str(SESSION_DIR / "airflow"),
 )
 os.environ.pop("GOVDATA_DATABASE_URL", None)
 os.environ.pop("GOVDATA_MARIADB_URL", None)
 os.environ.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
+os.environ.pop("AIRFLOW_CONN_SMTP_DEFAULT", None)  # mail goes to the session's own SMTP server
 
 from govdata.airflow_env import airflow_environment  # noqa: E402
 
@@ -101,6 +106,17 @@ def mariadb():
     server.start()
     yield server
     server.destroy()
+
+
+@pytest.fixture(scope="session")
+def mail_server():
+    """The session's SMTP server (aiosmtpd, as `make run` starts it), storing mail in a Maildir under .local/mail."""
+    from govdata.config import default_mail_server
+
+    server = default_mail_server()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from govdata import config
 from govdata.config import default_root
+from govdata.embedded_smtp import SMTP_CONN_ENV
 from govdata.secret_files import read_or_create, write_private
 from govdata.warehouse import with_scheme
 
@@ -91,4 +92,17 @@ def airflow_environment(api_port: int = 8080) -> dict[str, str]:
         "GOVDATA_CONFIG_DIR": str(config.config_dir()),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(root / "plugins"), os.environ.get("PYTHONPATH")])),
     }
+    if not config.mail_relay_configured():
+        # no relay configured: mail goes to the local SMTP server `govdata run` / `up` start (.local/mail)
+        env[SMTP_CONN_ENV] = config.default_mail_server().connection()
     return env
+
+
+def adopt_airflow_environment() -> None:
+    """Give this process the platform's Airflow settings (what it sets already wins), for code run outside Airflow.
+
+    Connections are then looked up as Airflow would (environment, then the platform's metadata DB).
+    Airflow reads its settings once, at its first import: call this before anything imports it.
+    """
+    for key, value in airflow_environment().items():
+        os.environ.setdefault(key, value)

@@ -11,10 +11,20 @@ from typing import Annotated, Literal, TypeVar, get_args
 from urllib.parse import quote
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from govdata.embedded_mariadb import EmbeddedMariaDB
 from govdata.embedded_pg import EmbeddedPostgres, cluster_root, server_user
+from govdata.embedded_smtp import SMTP_CONN_ENV, EmbeddedSmtp
 from govdata.errors import ConfigError, redact
 
 UpdateCycle = Literal["实时", "每日", "每周", "每月", "每季度", "每年", "不定期"]
@@ -64,6 +74,17 @@ def mariadb_port() -> int:
     """Port of the embedded MariaDB (``GOVDATA_MARIADB_PORT`` overrides config/govdata.yaml)."""
     env = os.environ.get("GOVDATA_MARIADB_PORT")
     return int(env) if env else load_platform().embedded_mariadb.port
+
+
+def smtp_port() -> int:
+    """Port of the embedded SMTP server (``GOVDATA_SMTP_PORT`` overrides config/govdata.yaml)."""
+    env = os.environ.get("GOVDATA_SMTP_PORT")
+    return int(env) if env else load_platform().embedded_smtp.port
+
+
+def mail_dir() -> Path:
+    """The Maildir the embedded SMTP server stores what it receives in (``.local/mail``)."""
+    return local_dir() / "mail"
 
 
 def mariadb_url() -> str:
@@ -155,6 +176,38 @@ class EmbeddedMariaDBSettings(_Model):
     port: int = 53306
 
 
+class EmbeddedSmtpSettings(_Model):
+    """The local SMTP server `make run` starts when no ``AIRFLOW_CONN_SMTP_DEFAULT`` is set."""
+
+    port: int = 52525
+
+
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]+")
+
+
+def _email_address(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise ValueError("not an e-mail address (name@example.gov.cn)")
+    return value
+
+
+#: An e-mail address in the config (name@domain, no spaces or display name); the relay decides the rest.
+EmailAddress = Annotated[str, AfterValidator(_email_address)]
+
+
+class MailSettings(_Model):
+    """Who mail comes from, which operators get the failure alerts, how delivery is retried."""
+
+    #: the From of reports and alerts (an address the SMTP relay of connection smtp_default accepts)
+    sender: EmailAddress = "govdata@example.gov.cn"
+    sender_name: str = "公共数据治理平台 govdata"
+    #: the bureau's operators (值班人员): one alert per failed task, after Airflow's retries
+    operators: list[EmailAddress] = []
+    #: further tries after a failed delivery (refused, unreachable), waiting retry_delay_seconds × 2^n between
+    retries: int = Field(default=3, ge=0, le=10)
+    retry_delay_seconds: float = Field(default=2, ge=0, le=300)
+
+
 class CrawlSettings(_Model):
     """Retries and batch sizes of the crawl."""
 
@@ -181,6 +234,8 @@ class Platform(_Model):
 
     embedded_pg: EmbeddedPg = EmbeddedPg()
     embedded_mariadb: EmbeddedMariaDBSettings = EmbeddedMariaDBSettings()
+    embedded_smtp: EmbeddedSmtpSettings = EmbeddedSmtpSettings()
+    mail: MailSettings = MailSettings()
     warehouse_db: str = "govdata"
     airflow_db: str = "airflow"
     crawl: CrawlSettings = CrawlSettings()
@@ -190,7 +245,8 @@ class Contact(_Model):
     """Who answers for a department's data (责任人)."""
 
     name: str
-    email: str
+    #: where the department's maturity reports are mailed
+    email: EmailAddress
     phone: str | None = None
 
 
@@ -663,7 +719,7 @@ class Publisher(_Model):
     """The publishing body: DCAT-AP publisher and contactPoint."""
 
     name: str
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    email: EmailAddress
     homepage: str
 
 
@@ -819,6 +875,17 @@ def default_cluster() -> EmbeddedPostgres:
 def default_server() -> EmbeddedMariaDB:
     """The server `make run` uses, under .local/mariadb."""
     return EmbeddedMariaDB(root=local_dir() / "mariadb", port=mariadb_port())
+
+
+def default_mail_server() -> EmbeddedSmtp:
+    """The SMTP server `make run` uses, storing what it receives in the Maildir ``.local/mail``."""
+    return EmbeddedSmtp(maildir=mail_dir(), port=smtp_port())
+
+
+def mail_relay_configured() -> bool:
+    """Whether ``AIRFLOW_CONN_SMTP_DEFAULT`` names a relay rather than the embedded server (or is unset)."""
+    value = os.environ.get(SMTP_CONN_ENV)
+    return value is not None and value != default_mail_server().connection()
 
 
 Severity = Literal["critical", "warning"]

@@ -70,7 +70,12 @@ def raw_asset(department_code: str) -> Asset:
 
 
 def alert_on_failure(context: dict[str, Any]) -> None:
-    """Say what broke, in one line staff can act on: DAG, task, department (map index), error."""
+    """Say what broke in one line staff can act on, and mail it to the bureau's operators.
+
+    Airflow calls it once per failed task, after the last retry (a retry calls on_retry_callback,
+    which we leave unset), so each incident is one mail. It runs in the task's process: the mail
+    module is imported here, not when the DAG file is parsed.
+    """
     ti = context.get("task_instance") or context.get("ti")
     exc = context.get("exception")
     where = f"{getattr(ti, 'dag_id', '?')} › {getattr(ti, 'task_id', '?')}"
@@ -78,6 +83,14 @@ def alert_on_failure(context: dict[str, Any]) -> None:
     if rendered:
         where += f" [{rendered}]"
     log.error("[govdata alert] %s failed (try %s): %s", where, getattr(ti, "try_number", "?"), exc)
+    try:
+        from govdata.mail.alert import send_failure_alert
+
+        delivery = send_failure_alert(context)
+    except Exception:  # the alert must never hide the task's own failure
+        log.exception("[govdata alert] the alert mail could not be composed")
+        return
+    log.log(logging.INFO if delivery.sent else logging.ERROR, "[govdata alert] %s", delivery.line())
 
 
 def default_args() -> dict[str, Any]:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from govdata.embedded_pg import port_in_use, process_alive, read_or_create_password
+from govdata.embedded_pg import port_in_use, process_alive, read_or_create_password, read_pid, terminate
 
 #: The user the demo loader writes with, and the read-only user the crawl reads with.
 ADMIN_USER = "govdata"
@@ -109,15 +108,9 @@ class EmbeddedMariaDB:
         if proc.returncode != 0:
             raise EmbeddedMariaDBError(f"mariadb-install-db failed: {proc.stderr.strip() or proc.stdout.strip()}")
 
-    def _pid(self) -> int | None:
-        try:
-            return int(self.pid_file.read_text().split()[0])
-        except (OSError, IndexError, ValueError):
-            return None
-
     def is_running(self) -> bool:
         """Whether this server's process is alive (a stale pid file counts as not running)."""
-        pid = self._pid()
+        pid = read_pid(self.pid_file)
         if pid is None or not process_alive(pid):
             return False
         return "mariadbd" in Path(f"/proc/{pid}/stat").read_text(errors="replace").split(")")[0]
@@ -164,15 +157,11 @@ class EmbeddedMariaDB:
 
     def stop(self, timeout: int = 60) -> bool:
         """Stop the server if it runs (SIGTERM: a clean InnoDB shutdown); returns whether it was running."""
-        pid = self._pid()
+        pid = read_pid(self.pid_file)
         if pid is None or not self.is_running():
             return False
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while process_alive(pid):
-            if time.monotonic() > deadline:
-                raise EmbeddedMariaDBError(f"MariaDB (pid {pid}) did not stop; see {self.log_file}")
-            time.sleep(0.1)
+        if not terminate(pid, timeout):
+            raise EmbeddedMariaDBError(f"MariaDB (pid {pid}) did not stop; see {self.log_file}")
         return True
 
     def destroy(self) -> None:

@@ -8,6 +8,7 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -26,6 +27,25 @@ def process_alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def read_pid(pid_file: Path) -> int | None:
+    """The process id a pid file holds (its first word), or None when there is no readable one."""
+    try:
+        return int(pid_file.read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def terminate(pid: int, timeout: float) -> bool:
+    """SIGTERM a process and wait until it has ended; False when it is still alive after ``timeout`` seconds."""
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while process_alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def read_or_create_password(path: Path) -> str:

@@ -80,6 +80,18 @@ CONFIG_CASES = [
         ("departments[gaj].database.schemas", "valid list"),
     ),  # fmt: skip
     ConfigCase("contact not a mapping", "departments.yaml", _set("contact", "李建国"), ("departments[gaj].contact",)),
+    ConfigCase(
+        "contact email not an address",
+        "departments.yaml",
+        _set("contact", {"name": "李建国", "email": "李建国"}),
+        ("departments[gaj].contact.email", "not an e-mail address"),
+    ),
+    ConfigCase(
+        "operator not an address",
+        "govdata.yaml",
+        lambda d: d | {"mail": {"operators": ["值班室"]}},
+        ("mail.operators[1]", "not an e-mail address"),
+    ),
     ConfigCase("not a mapping", "departments.yaml", lambda data: ["gaj"], ("config/departments.yaml", "mapping")),
     ConfigCase("retries not a number", "govdata.yaml", lambda d: d | {"crawl": {"retries": "x"}}, ("crawl.retries",)),
     ConfigCase("unknown platform key", "govdata.yaml", lambda d: d | {"warehous_db": "x"}, ("warehous_db", "Extra")),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from govdata.dag_support import Tag
+from govdata.dag_support import Tag, alert_on_failure
 
 #: build_catalog is rendered from the dbt manifest: parsing dags/ needs it.
 pytestmark = pytest.mark.usefixtures("dbt_manifest")
@@ -20,7 +20,7 @@ DAG_FILES = sorted(p for p in (ROOT / "dags").glob("*.py") if not p.name.startsw
 #: Libraries that must only be imported inside tasks, never when a DAG file is parsed.
 HEAVY_MODULES = (
     "pandas", "great_expectations", "presidio_analyzer", "presidio_anonymizer", "spacy", "dbt",
-    "metadata", "jieba", "openpyxl", "psycopg", "faker", "numpy",
+    "metadata", "jieba", "openpyxl", "psycopg", "faker", "numpy", "aiosmtpd", "aiosmtplib",
 )  # fmt: skip
 
 
@@ -68,7 +68,9 @@ def test_dags_have_owner_tags_docs_and_retries(dagbag):
         for task in dag.tasks:
             assert task.owner and task.owner != "airflow", f"{dag_id}.{task.task_id}: owner missing"
             assert task.retries >= 1, f"{dag_id}.{task.task_id}: retries missing"
-            assert task.on_failure_callback, f"{dag_id}.{task.task_id}: no failure alert"
+            callbacks = task.on_failure_callback
+            callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+            assert alert_on_failure in callbacks, f"{dag_id}.{task.task_id}: no failure alert mail to the operators"
 
 
 def test_dags_never_import_each_other():

@@ -245,9 +245,13 @@ def test_rerun_changes_nothing(crawled, demo, warehouse_conn):
     assert runs == len(demo["departments"])
 
 
-def test_unreachable_department_fails_alone_after_retries(crawled, demo, warehouse_conn, monkeypatch, tmp_path):
+def test_unreachable_department_fails_alone_after_retries(
+    crawled, demo, warehouse_conn, monkeypatch, tmp_path, mail_server
+):
+    import mailbox
     import os
     import shutil
+    from email.header import decode_header, make_header
 
     from airflow.utils.session import create_session
 
@@ -286,6 +290,12 @@ def test_unreachable_department_fails_alone_after_retries(crawled, demo, warehou
         "select error_message from meta.crawl_run where department_code = 'down' and run_id = %s", (run.run_id,)
     ).fetchone()[0]
     assert "停机测试局 (down)" in message and "cannot reach" in message
+    # the operators got one alert for the incident (after the retry, not one per try), naming the department
+    box = mailbox.Maildir(mail_server.maildir, create=False)
+    subjects = [str(make_header(decode_header(m["Subject"]))) for m in box]
+    alerts = [s for s in subjects if "停机局 (down)" in s]
+    assert len(alerts) == 1, subjects
+    assert alerts[0].startswith("[govdata 告警 alert] 停机局 (down) crawl_departments.crawl_department 失败 failed: ")
 
 
 def test_the_run_records_its_real_start_so_the_ui_shows_real_durations(crawled):

@@ -82,12 +82,9 @@ def platform_airflow_settings() -> ServerSettings | None:
     `govdata airflow connections add openmetadata_default …` is seen too. Airflow reads its settings once, at
     its first import: call this before anything imports it.
     """
-    import os
+    from govdata.airflow_env import adopt_airflow_environment
 
-    from govdata.airflow_env import airflow_environment
-
-    for key, value in airflow_environment().items():
-        os.environ.setdefault(key, value)
+    adopt_airflow_environment()
     return airflow_settings()
 
 

@@ -74,6 +74,23 @@ def start_mariadb() -> None:
     _say(f"• MariaDB {state}: 127.0.0.1:{server.port} (data in {server.data_dir})")
 
 
+def _embedded_smtp() -> bool:
+    return not config.mail_relay_configured()
+
+
+def start_mail_server() -> None:
+    """Start the local SMTP server mail goes to (unless AIRFLOW_CONN_SMTP_DEFAULT names a relay)."""
+    from govdata.config import default_mail_server
+    from govdata.embedded_smtp import SMTP_CONN_ENV, EmbeddedSmtpError
+
+    if not _embedded_smtp():
+        _say(f"• SMTP: the relay of connection smtp_default ({SMTP_CONN_ENV})")
+        return
+    server = default_mail_server()
+    state = _start_embedded(server, EmbeddedSmtpError)
+    _say(f"• SMTP server {state}: 127.0.0.1:{server.port} (mail kept in the Maildir {server.maildir})")
+
+
 def _start_embedded(server: Any, error: type[Exception], then: Callable[[], None] | None = None) -> str:
     """Start an embedded server (and what must follow), saying "started" or "already running"."""
     try:
@@ -291,18 +308,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     """The main job: database, demo, Airflow metadata DB, every pipeline through Airflow, a summary."""
     _say("govdata — 公共数据治理 main job")
     start_database()
+    start_mail_server()
     if args.demo:
         build_demo_if_needed(rebuild=args.rebuild_demo, scale=args.scale)
     migrate_airflow()
     prepare_dbt()
     logical_date = _today_midnight()
+    started = time.time()
     ok = run_dags(MAIN_JOB_DAGS, logical_date)
-    print_summary()
+    print_summary(mail_since=started)
     return 0 if ok else 1
 
 
-def print_summary() -> None:
-    """What was crawled, where the results are, and how to see the runs in the Airflow UI."""
+def print_summary(mail_since: float = 0) -> None:
+    """What was crawled, where the results are, what was mailed, and how to see the runs in the Airflow UI."""
     from govdata.crawl.report import format_summary, run_summary
 
     _say("\n采集 crawl (latest run per department):")
@@ -348,6 +367,14 @@ def print_summary() -> None:
 
         _say(f"  {summary_line()}")
     except Exception as exc:  # Airflow's connections unreadable: the rest of the summary still stands
+        _say(f"  not available: {exc}")
+    _say("\n邮件 mail (reports and failure alerts):")
+    try:
+        from govdata.mail.received import summary_lines
+
+        for line in summary_lines(mail_since):
+            _say(f"  {line}")
+    except Exception as exc:  # an unreadable Maildir: the rest of the summary still stands
         _say(f"  not available: {exc}")
     _say("\nResults:")
     _say(f"  warehouse: {redact(config.warehouse_url())}")
@@ -414,6 +441,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     from govdata.airflow_env import ADMIN_USER, admin_password, airflow_environment
 
     start_database()
+    start_mail_server()
     migrate_airflow()
     prepare_dbt()
     password = admin_password()
@@ -437,8 +465,8 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    """Stop the Airflow components started by `up`, then the embedded PostgreSQL and MariaDB."""
-    from govdata.config import default_cluster, default_server
+    """Stop the Airflow components started by `up`, then the embedded PostgreSQL, MariaDB and SMTP server."""
+    from govdata.config import default_cluster, default_mail_server, default_server
 
     for component, pid in _running_components().items():
         try:
@@ -457,6 +485,8 @@ def cmd_stop(args: argparse.Namespace) -> int:
         _say("• PostgreSQL stopped" if default_cluster().stop() else "• PostgreSQL was not running")
     if _embedded_mariadb():
         _say("• MariaDB stopped" if default_server().stop() else "• MariaDB was not running")
+    if _embedded_smtp():
+        _say("• SMTP server stopped" if default_mail_server().stop() else "• SMTP server was not running")
     return 0
 
 
