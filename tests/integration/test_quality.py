@@ -205,8 +205,17 @@ def test_each_department_gets_a_feedback_workbook_listing_the_rows_to_fix(checke
     assert raw and not raw & cells, raw & cells
 
 
+def _alert_mails(mail_server) -> list[str]:
+    import mailbox
+    from email.header import decode_header, make_header
+
+    box = mailbox.Maildir(mail_server.maildir, create=False)
+    subjects = [str(make_header(decode_header(m["Subject"] or ""))) for m in box]
+    return [s for s in subjects if "not published" in s]
+
+
 def test_a_critical_failure_holds_that_resource_back_from_publication_and_only_it(
-    checked, warehouse_conn, demo, caplog
+    checked, warehouse_conn, demo, caplog, mail_server
 ):
     from govdata.publish.datasets import derived_dataset_id
     from govdata.publish.run import prepare, publish_one
@@ -223,6 +232,7 @@ def test_a_critical_failure_holds_that_resource_back_from_publication_and_only_i
     failing = {code for code, _, _ in resources if critical_failures(warehouse_conn, [code])}
     assert failing and failing != {code for code, _, _ in resources}  # some resources fail, others do not
     before = dict(warehouse_conn.execute("select dataset_id, current_version from publish.dataset").fetchall())
+    mailed = len(_alert_mails(mail_server))
     caplog.set_level("ERROR", logger="govdata.alerts")
     outcomes = {}
     for code, source_name, raw_table in resources:
@@ -240,10 +250,13 @@ def test_a_critical_failure_holds_that_resource_back_from_publication_and_only_i
     assert status == "已阻止" and reason == outcome["message"] and version == before.get(dataset)
     alerts = [r.getMessage() for r in caplog.records if "[govdata alert]" in r.getMessage()]
     assert len(alerts) == len(held) and any(defect["table"] in a for a in alerts)
+    mails = _alert_mails(mail_server)  # the operators got one mail per hold
+    assert len(mails) == mailed + len(held) and any(dataset in m for m in mails)
     # the hold is alerted once, not on every run while it lasts
     caplog.clear()
     assert publish_one(dataset, run_id="quality-gate-2")["outcome"] == "held"
     assert not [r for r in caplog.records if "[govdata alert]" in r.getMessage()]
+    assert len(_alert_mails(mail_server)) == mailed + len(held)
 
 
 def test_severity_comes_from_config_and_results_are_kept_per_run(checked, warehouse_conn):
