@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "govdata.mask.cli",
     "govdata.publish.cli",
     "govdata.quality.cli",
+    "govdata.maturity.cli",
 )
 
 

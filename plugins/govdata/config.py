@@ -53,6 +53,12 @@ def published_dir() -> Path:
     return Path(env).resolve() if env else local_dir() / "published"
 
 
+def reports_dir() -> Path:
+    """Where maturity reports are written (``<period>/<department>.{html,pdf}``; ``GOVDATA_REPORTS_DIR`` overrides)."""
+    env = os.environ.get("GOVDATA_REPORTS_DIR")
+    return Path(env).resolve() if env else local_dir() / "reports"
+
+
 def pg_port() -> int:
     """Port of the embedded PostgreSQL (``GOVDATA_PG_PORT`` overrides config/govdata.yaml)."""
     env = os.environ.get("GOVDATA_PG_PORT")

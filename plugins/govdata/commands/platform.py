@@ -20,7 +20,10 @@ from govdata.embedded_pg import process_alive
 from govdata.errors import CommandError, redact
 
 #: The pipelines `govdata run` runs, in data-flow order; later stages append themselves here.
-MAIN_JOB_DAGS = ("crawl_departments", "classify_fields", "build_catalog", "publish_open_data", "sync_catalog")
+MAIN_JOB_DAGS = (
+    "crawl_departments", "classify_fields", "build_catalog", "check_quality", "publish_open_data", "sync_catalog",
+    "score_maturity",
+)  # fmt: skip
 
 AIRFLOW_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 
@@ -339,6 +342,14 @@ def print_summary() -> None:
         _say(f"  {summary_line()}")
     except Exception as exc:  # Airflow's connections unreadable: the rest of the summary still stands
         _say(f"  not available: {exc}")
+    _say("\n成熟度 maturity (PDMM):")
+    try:
+        from govdata.maturity.run import period_of_run, summary_lines
+
+        for line in summary_lines(period_of_run(_today_midnight().date())):
+            _say(f"  {line}")
+    except Exception as exc:  # not scored yet; the rest of the summary still stands
+        _say(f"  not available: {exc}")
     _say("\nResults:")
     _say(f"  warehouse: {redact(config.warehouse_url())}")
     _say("    raw_<department>.*   snapshots of every table and file")
@@ -347,6 +358,7 @@ def print_summary() -> None:
     _say("    catalog.resource, catalog.item, catalog.responsibility, catalog.source_conflict, catalog.change_log")
     _say("    open_data.* (portal), conditional_data.* (per-applicant roles), publish.dataset / version /")
     _say("    publication_log / approval / audit")
+    _say("    governance.quality_result, maturity.score / evidence / fix_list / quality_pass_rate")
     _say(f"  demo manifest: {config.demo_dir() / 'manifest.json'}")
     _say(f"  logs: {config.local_dir() / 'logs'}")
     _say(
