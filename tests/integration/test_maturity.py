@@ -20,35 +20,22 @@ from govdata import config
 pytestmark = pytest.mark.integration
 
 PERIOD = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
-RUN = "maturity-check-1"
 #: injected defects a quality check finds (the manifest's kinds); the other kinds exercise the crawl
 DATA_DEFECTS = ("invalid_id_checksum", "malformed_phone", "null_mandatory", "duplicate_key")
 
 
 @pytest.fixture(scope="module")
-def gx_root(tmp_path_factory):
-    """A private Great Expectations context, so the checkout's expectations/ stays as it is."""
-    root = tmp_path_factory.mktemp("gx") / "expectations"
-    root.mkdir()
-    shutil.copy(config.project_root() / "expectations" / "great_expectations.yml", root)
-    return root
+def gx_root(quality_checked):
+    """The session's private Great Expectations context (the checkout's expectations/ stays as it is)."""
+    return quality_checked[2]
 
 
 @pytest.fixture(scope="module")
-def scored(crawled, warehouse_conn, gx_root, tmp_path_factory, monkeypatch_module):
-    """The demo classified, catalogued, checked once, then scored for PERIOD; returns the totals."""
-    from govdata.catalog.build import build_catalog_now
-    from govdata.classify.run import classify_department
+def scored(quality_checked, warehouse_conn, tmp_path_factory, monkeypatch_module):
+    """The demo classified, catalogued and checked once (the session's), then scored for PERIOD; the totals."""
     from govdata.maturity.run import score_period
-    from govdata.quality.run import check_department
 
     monkeypatch_module.setenv("GOVDATA_REPORTS_DIR", str(tmp_path_factory.mktemp("reports")))
-    departments = config.load_departments().departments
-    for dept in departments:
-        classify_department(dept, full_refresh=True)
-    build_catalog_now()
-    for dept in departments:
-        check_department(dept.code, run_id=RUN, root=gx_root)
     return score_period(PERIOD)
 
 
@@ -284,12 +271,24 @@ def test_reports_are_pdf_and_html_in_chinese_with_charts(scored, warehouse_conn,
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) >= 2 and all(p.stat().st_size > 1000 for p in pages)
     text = subprocess.run(["pdftotext", str(gaj.pdf_path), "-"], capture_output=True, text=True, check=True).stdout
-    for words in ("公共数据资源治理能力成熟度评估报告", name, "整改清单", "指标定义", "目录覆盖率", "无证据"):
+    for words in (
+        "公共数据资源治理能力成熟度评估报告",
+        name,
+        "整改清单",
+        "指标定义",
+        "目录覆盖率",
+        "无证据",
+        "数据质量校验通过率",
+    ):
         assert words in text, words
-    total = next(s for s in scored if s.department == "gaj")
-    assert f"{total.total:.2f}" in text and (total.level_name or "") in text.replace("\n", "")
+    total, level = warehouse_conn.execute(
+        "select value, level_name from maturity.score where period = %s and department_code = 'gaj'"
+        " and scope = 'total'",
+        (PERIOD,),
+    ).fetchone()
+    assert f"{total:.2f}" in text and level in text.replace("\n", "")
     images = subprocess.run(["pdfimages", "-list", str(gaj.pdf_path)], capture_output=True, text=True, check=True)
-    assert len([line for line in images.stdout.splitlines()[2:] if " image " in line]) == 2
+    assert [line.split()[2] for line in images.stdout.splitlines()[2:]].count("image") == 2
     bureau = next(w for w in written if w.department == BUREAU)
     bureau_text = subprocess.run(["pdftotext", str(bureau.pdf_path), "-"], capture_output=True, text=True).stdout
     assert "部门排名" in bureau_text and "热力图" in bureau_text
@@ -300,6 +299,17 @@ def test_reports_are_pdf_and_html_in_chinese_with_charts(scored, warehouse_conn,
     for w in written:
         html = w.html_path.read_text(encoding="utf-8")
         assert not [v for v in raw if v in html], w.department
+    # the fix list's examples are the quality stage's, masked by the evidence policy (身份证号: region + last 4)
+    examples = warehouse_conn.execute(
+        "select department_code, priority, examples from maturity.fix_list where period = %s and examples is not null",
+        (PERIOD,),
+    ).fetchall()
+    assert [e for _, _, e in examples if re.search(r"\d{6}\*{8}\d{3}[\dX]", e)]
+    assert all("*" in e and not [v for v in raw if v in e] for _, _, e in examples)
+    shown = {w.department: w.html_path.read_text(encoding="utf-8") for w in written}
+    for dept, priority, e in examples:
+        if priority <= 20:  # the report lists the first 20 fixes
+            assert e.split("、")[0] in shown[dept], (dept, priority)
 
 
 def test_the_html_report_opens_in_chromium_without_console_errors(scored, tmp_path):

@@ -6,17 +6,15 @@ temporary copy of expectations/), results read back from governance.quality_resu
 
 from __future__ import annotations
 
-import shutil
-import time
-
 import pytest
 
 from govdata import config
 from govdata.quality.run import check_department
+from tests.conftest import QUALITY_RUN
 
 pytestmark = pytest.mark.integration
 
-RUN = "2026-11-02T08:00:00+08:00"
+RUN = QUALITY_RUN
 #: manifest defect kind → the dimension of the expectation that must find it
 KINDS = {
     "invalid_id_checksum": "validity",
@@ -28,21 +26,9 @@ KINDS = {
 
 
 @pytest.fixture(scope="module")
-def checked(crawled, warehouse_conn, tmp_path_factory):
-    """The demo classified and catalogued, then every department checked once; (outcomes, seconds)."""
-    from govdata.catalog.build import build_catalog_now
-    from govdata.classify.run import classify_department
-
-    departments = config.load_departments().departments
-    for dept in departments:
-        classify_department(dept, full_refresh=True)
-    build_catalog_now()
-    root = tmp_path_factory.mktemp("gx") / "expectations"
-    root.mkdir()
-    shutil.copy(config.project_root() / "expectations" / "great_expectations.yml", root)
-    started = time.monotonic()
-    outcomes = {d.code: check_department(d.code, run_id=RUN, root=root) for d in departments}
-    return outcomes, time.monotonic() - started, root
+def checked(quality_checked, warehouse_conn):
+    """The demo classified and catalogued, then every department checked once (the session's checks, run RUN)."""
+    return quality_checked
 
 
 def _results(conn, run_id: str = RUN) -> list[dict]:

@@ -73,6 +73,8 @@ class DepartmentReport:
     trend: list[tuple[str, float | None]]
     fixes: list[Fix]
     fix_count: int
+    #: 数据质量通过率 per quality dimension at the latest check of the period: (dimension, checks, passed, rate, change)
+    pass_rates: list[tuple[str, int, int, float, float | None]] = field(default_factory=list)
     charts: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -109,6 +111,7 @@ def report_data(conn: psycopg.Connection, period: str, max_fixes: int = 20) -> d
         (period,),
     ).fetchall()
     fixes = fix_lists(conn, period)
+    pass_rates = _pass_rates(conn, period)
     totals = {d: r for (d, scope, _), r in now.items() if scope == "total"}
     reports = {}
     for code, total in totals.items():
@@ -131,9 +134,37 @@ def report_data(conn: psycopg.Connection, period: str, max_fixes: int = 20) -> d
             code, total["department_name"], period, _float(total["value"]), total["level"], total["level_name"],
             total["rank"], len(totals), _float(before.get((code, "total", "total"), {}).get("value")), dimensions,
             indicators, [(p, _float(v)) for d, p, v in history if d == code], fixes.get(code, [])[:max_fixes],
-            len(fixes.get(code, [])),
+            len(fixes.get(code, [])), pass_rates.get(code, []),
         )  # fmt: skip
     return reports
+
+
+#: quality dimensions as the reports name them
+QUALITY_DIMENSIONS = {
+    "completeness": "完整性", "validity": "有效性", "uniqueness": "唯一性", "timeliness": "及时性",
+    "consistency": "一致性",
+}  # fmt: skip
+
+
+def _pass_rates(conn: psycopg.Connection, period: str) -> dict[str, list[tuple[str, int, int, float, float | None]]]:
+    """Each department's pass rate per quality dimension at its latest check before the period's end."""
+    if warehouse.scalar(conn.execute("select to_regclass('maturity.quality_pass_rate')")) is None:
+        return {}
+    rows = conn.execute(
+        """
+        select distinct on (department_code, dimension)
+            department_code, dimension, checks, passed, pass_rate, pass_rate_change
+        from maturity.quality_pass_rate
+        where checked_at < (to_date(%s, 'YYYY-MM') + interval '1 month')::timestamp at time zone 'Asia/Shanghai'
+        order by department_code, dimension, checked_at desc
+        """,
+        (period,),
+    ).fetchall()
+    out: dict[str, list[tuple[str, int, int, float, float | None]]] = {}
+    for code, dimension, checks, passed, rate, change in rows:
+        name = QUALITY_DIMENSIONS.get(dimension) or str(dimension)
+        out.setdefault(code, []).append((name, checks, passed, float(rate), _float(change)))
+    return out
 
 
 def _data_uri(png: bytes) -> str:

@@ -63,6 +63,8 @@ class Fix:
     bad_rows: int | None
     indicators: list[str]
     gain: float
+    #: a few failing values of a quality check, masked by the quality stage (evidence policy), or None
+    examples: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,8 @@ def fix_lists(conn: psycopg.Connection, period: str, limit: int | None = None) -
     """Each department's fix list of ``period`` (at most ``limit`` lines each), by priority."""
     rows = conn.execute(
         """
-        select department_code, priority, table_name, column_name, check_name, bad_row_count, indicator_codes, gain
+        select department_code, priority, table_name, column_name, check_name, bad_row_count, indicator_codes, gain,
+               examples
         from maturity.fix_list
         where period = %s and (%s::integer is null or priority <= %s::integer)
         order by department_code, priority
@@ -120,8 +123,10 @@ def fix_lists(conn: psycopg.Connection, period: str, limit: int | None = None) -
         (period, limit, limit),
     ).fetchall()
     out: dict[str, list[Fix]] = {}
-    for code, priority, table, column, check, bad, indicators, gain in rows:
-        out.setdefault(code, []).append(Fix(priority, table, column, check, bad, list(indicators), float(gain)))
+    for code, priority, table, column, check, bad, indicators, gain, examples in rows:
+        out.setdefault(code, []).append(
+            Fix(priority, table, column, check, bad, list(indicators), float(gain), examples)
+        )
     return out
 
 

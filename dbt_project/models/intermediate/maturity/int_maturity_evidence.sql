@@ -394,14 +394,22 @@ unioned as (
 )
 
 select
-    *,
+    u.*,
     case
-        when failed_count > 0 then
+        when u.failed_count > 0 then
             md5(concat_ws(
-                '|', department_code, coalesce(resource_code, table_name),
-                column_name,
+                '|', u.department_code, coalesce(u.resource_code, u.table_name),
+                u.column_name,
                 -- a quality check's key, or the indicator's own check for the other evidence
-                case when evidence_table = 'governance.quality_result' then check_name else indicator_code end
+                case when u.evidence_table = 'governance.quality_result' then u.check_name else u.indicator_code end
             ))
-    end as fix_key
-from unioned
+    end as fix_key,
+    -- a few failing values of a quality check, as the quality stage stored them: masked (evidence policy)
+    case when u.failed_count > 0 then nullif(array_to_string(q.examples, '、'), '') end as examples
+from unioned as u
+left join quality as q
+    on
+        u.evidence_table = 'governance.quality_result'
+        and u.department_code = q.department_code
+        and u.resource_code = q.resource_code
+        and u.check_name = q.expectation_key

@@ -9,6 +9,7 @@ select
     -- a quality check fails Q1 and one of Q2–Q4 under the same key: name it once
     min(check_name) as check_name,
     max(bad_row_count) as bad_row_count,
+    max(examples) as examples,
     array_agg(distinct indicator_code order by indicator_code) as indicator_codes
 from {{ ref('int_maturity_evidence') }}
 where fix_key is not null

@@ -1,6 +1,7 @@
 -- maturity.evidence: every indicator's evidence rows per department and period (tables, columns, checks,
 -- counts), so a number in a report traces to what is behind it. Re-scoring a period replaces its rows.
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='period') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='period',
+    on_schema_change='append_new_columns') }}
 
 select
     '{{ var("period") }}'::text as period,
@@ -14,5 +15,6 @@ select
     checked_count,
     failed_count,
     bad_row_count,
-    fix_key
+    fix_key,
+    examples
 from {{ ref('int_maturity_evidence') }}

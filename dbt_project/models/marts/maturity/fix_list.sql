@@ -1,7 +1,8 @@
 -- maturity.fix_list (整改清单): per department and period, each concrete defect (table, column, check, bad rows)
 -- with the points the total gains once it is fixed — computed by scoring again without it, not estimated —
 -- ordered by that gain. Re-scoring a period replaces its rows.
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='period') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='period',
+    on_schema_change='append_new_columns') }}
 
 with totals as (
     select * from {{ ref('int_maturity_scored') }}
@@ -17,6 +18,7 @@ gains as (
         f.column_name,
         f.check_name,
         f.bad_row_count,
+        f.examples,
         f.indicator_codes,
         s.value - b.value as gain,
         s.level as level_after
@@ -37,6 +39,7 @@ select
     column_name,
     check_name,
     bad_row_count,
+    examples,
     indicator_codes,
     round(gain, 2) as gain,
     gain as exact_gain,

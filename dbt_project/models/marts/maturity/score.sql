@@ -1,7 +1,8 @@
 -- maturity.score: one row per department, period and indicator / dimension / total, with the weight it counted
 -- for, the level (total), the rank among departments (total) and the evidence behind it. Re-scoring a period
 -- replaces that period's rows; earlier periods stay and give the trends.
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='period') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='period',
+    on_schema_change='append_new_columns') }}
 
 with scored as (
     select * from {{ ref('int_maturity_scored') }}

@@ -14,6 +14,7 @@
         success,
         element_count,
         unexpected_count,
+        examples,
         error
     from {{ source('quality', 'quality_result') }}
 {% else %}
@@ -31,6 +32,7 @@
         null::boolean as success,
         null::bigint as element_count,
         null::bigint as unexpected_count,
+        null::text [] as examples,
         null::text as error
     where false
 {% endif %}
