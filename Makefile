@@ -11,7 +11,8 @@ STAMP := $(VENV)/.installed
 install: $(STAMP)
 
 # Installs what the project needs on a fresh machine: uv, PostgreSQL and MariaDB server binaries, Chromium (for the
-# UI test; Playwright drives the system browser, it downloads none), the locked venv.
+# UI test; Playwright drives the system browser, it downloads none), a CJK font and poppler (maturity reports: WeasyPrint
+# and matplotlib draw Chinese with it; the report test reads the PDF back), the locked venv.
 # Re-runs whenever uv.lock changes. collate-sqlfluff is reinstalled every time: it ships the `sqlfluff`
 # module, and a venv that once held the `sqlfluff` distribution too loses those files when uv removes it.
 $(STAMP): pyproject.toml uv.lock
@@ -25,6 +26,9 @@ $(STAMP): pyproject.toml uv.lock
 	@command -v chromium >/dev/null 2>&1 || \
 		{ echo "installing Chromium and a CJK font for the UI test (Debian packages chromium, fonts-wqy-microhei)"; \
 		  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
+	@{ fc-list :lang=zh family 2>/dev/null | grep -q "Noto Sans CJK" && command -v pdftoppm >/dev/null 2>&1; } || \
+		{ echo "installing a CJK font for the maturity reports' PDF and charts, and poppler for their test (Debian packages fonts-noto-cjk, poppler-utils)"; \
+		  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk poppler-utils >/dev/null; }
 	$(UV) sync --frozen --python $(PY) --reinstall-package collate-sqlfluff
 	@touch $(STAMP)
 

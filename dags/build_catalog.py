@@ -11,7 +11,7 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
-from govdata.catalog.dbt import DBT_AIRFLOW_TARGET, DBT_PROFILE, dbt_project_dir
+from govdata.catalog.dbt import DBT_AIRFLOW_TARGET, DBT_PROFILE, MATURITY_SELECTOR, dbt_project_dir
 from govdata.dag_support import CATALOG, CRAWL_COMPLETED, FIELD_CLASSIFICATION, Tag, default_args
 
 DOCS = """
@@ -103,7 +103,11 @@ def build_catalog():
         # emit_datasets off: Cosmos would publish one asset per model under the warehouse's internal
         # address; the only asset staff and later stages use is CATALOG, on report_catalog.
         render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_ALL, emit_datasets=False
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.AFTER_ALL,
+            emit_datasets=False,
+            # the PDMM models are score_maturity's (monthly, per period), not part of each catalog build
+            exclude=[MATURITY_SELECTOR],
         ),
         # watcher: one `dbt build` (dbt started once, models in parallel threads) instead of one dbt
         # start per model task (~3 s each for models that run in under a second); the model tasks

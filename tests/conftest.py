@@ -192,3 +192,34 @@ def crawl_timed(demo, airflow_db) -> TimedRun:
 def crawled(crawl_timed):
     """The demo departments crawled once through the crawl DAG (``dag.test``); returns the DagRun."""
     return crawl_timed.run
+
+
+#: The run id of the quality checks the session makes once (tests/integration/test_quality.py, test_maturity.py).
+QUALITY_RUN = "2026-11-02T08:00:00+08:00"
+
+
+@pytest.fixture(scope="session")
+def quality_checked(crawled, tmp_path_factory):
+    """The demo classified (full refresh), catalogued, then every department checked once (run QUALITY_RUN).
+
+    Suites go to a private Great Expectations context, so the checkout's expectations/ stays as it is.
+    Returns (outcome per department, seconds the checks took, the context's folder). The quality and the
+    maturity tests share it: classification, catalog and checks are the slow part of both.
+    """
+    import time
+
+    from govdata import config
+    from govdata.catalog.build import build_catalog_now
+    from govdata.classify.run import classify_department
+    from govdata.quality.run import check_department
+
+    departments = config.load_departments().departments
+    for dept in departments:
+        classify_department(dept, full_refresh=True)
+    build_catalog_now()
+    root = tmp_path_factory.mktemp("gx") / "expectations"
+    root.mkdir()
+    shutil.copy(config.project_root() / "expectations" / "great_expectations.yml", root)
+    started = time.monotonic()
+    outcomes = {d.code: check_department(d.code, run_id=QUALITY_RUN, root=root) for d in departments}
+    return outcomes, time.monotonic() - started, root

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "govdata.publish.cli",
     "govdata.quality.cli",
     "govdata.mail.cli",
+    "govdata.maturity.cli",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from datetime import date
@@ -60,6 +61,12 @@ def published_dir() -> Path:
     """Where published versions are exported (``<dataset>/<version>/``) and the DCAT-AP catalog is written."""
     env = os.environ.get("GOVDATA_PUBLISHED_DIR")
     return Path(env).resolve() if env else local_dir() / "published"
+
+
+def reports_dir() -> Path:
+    """Where maturity reports are written (``<period>/<department>.{html,pdf}``; ``GOVDATA_REPORTS_DIR`` overrides)."""
+    env = os.environ.get("GOVDATA_REPORTS_DIR")
+    return Path(env).resolve() if env else local_dir() / "reports"
 
 
 def pg_port() -> int:
@@ -962,3 +969,101 @@ class QualityConfig(_Model):
 def load_quality_config() -> QualityConfig:
     """config/quality.yaml, validated (read fresh: staff edit it between runs)."""
     return validate(QualityConfig, _read_yaml("quality.yaml"), "quality.yaml")
+
+
+ScoringMethod = Literal["ratio", "penalty", "any_finding"]
+
+
+class PdmmIndicator(_Model):
+    """One PDMM indicator (指标): code, name, weight within its dimension, how its evidence is scored."""
+
+    code: str = Field(pattern=r"^[A-Z][0-9]+$")
+    name: str
+    weight: float = Field(gt=0)
+    method: ScoringMethod = "ratio"
+    #: penalty: points taken per failed record per 10,000 checked (一数一源)
+    penalty: float | None = Field(default=None, ge=0)
+    #: any_finding: a finding sets the whole dimension to 0 (泄露)
+    zeroes_dimension: bool = False
+    definition: str
+
+    @model_validator(mode="after")
+    def _penalty_given(self) -> PdmmIndicator:
+        if (self.method == "penalty") != (self.penalty is not None):
+            raise ValueError("`penalty` goes with method penalty, and method penalty needs it")
+        return self
+
+
+class PdmmDimension(_Model):
+    """One of the six dimensions (维度) with its weight and indicators."""
+
+    code: str
+    name: str
+    weight: float = Field(gt=0)
+    indicators: list[PdmmIndicator] = Field(min_length=1)
+
+
+class PdmmLevel(_Model):
+    """A maturity level (等级) and the lowest total score it starts at."""
+
+    level: int = Field(ge=1)
+    name: str
+    min_score: float = Field(ge=0, le=100)
+
+
+class PdmmCaps(_Model):
+    """Level caps: weakest dimension's level + N; any leak-guard finding caps the level."""
+
+    above_weakest_dimension: int = Field(default=1, ge=0)
+    leak_max_level: int = Field(default=2, ge=1)
+
+
+class DataDemand(_Model):
+    """A registered data demand (数据需求) addressed to a department, answered or not (O3)."""
+
+    department: str
+    title: str
+    answered: bool = False
+
+
+SeverityWeightKey = Literal["critical", "warning", "info"]
+
+
+def _default_severity_weights() -> dict[SeverityWeightKey, float]:
+    return {"critical": 3.0, "warning": 1.0, "info": 0.0}
+
+
+class PdmmConfig(_Model):
+    """config/pdmm.yaml: dimensions, indicators and weights, level bands, caps, scoring parameters."""
+
+    dimensions: list[PdmmDimension] = Field(min_length=1)
+    levels: list[PdmmLevel] = Field(min_length=1)
+    caps: PdmmCaps = Field(default_factory=PdmmCaps)
+    severity_weights: dict[SeverityWeightKey, float] = Field(default_factory=_default_severity_weights)
+    catalog_mandatory_fields: int = Field(default=12, gt=0)
+    demands: list[DataDemand] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PdmmConfig:
+        codes = [i.code for d in self.dimensions for i in d.indicators]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"indicator codes must be unique: {sorted(c for c in set(codes) if codes.count(c) > 1)}")
+        levels = sorted(self.levels, key=lambda lv: lv.level)
+        if [lv.level for lv in levels] != list(range(1, len(levels) + 1)) or levels[0].min_score != 0:
+            raise ValueError("levels must be numbered 1, 2, … from min_score 0")
+        if any(a.min_score >= b.min_score for a, b in itertools.pairwise(levels)):
+            raise ValueError("a higher level needs a higher min_score")
+        return self
+
+    def level_name(self, level: int) -> str:
+        """等级名称 of a level number."""
+        return next(lv.name for lv in self.levels if lv.level == level)
+
+    def indicator(self, code: str) -> tuple[PdmmDimension, PdmmIndicator]:
+        """An indicator and its dimension, by code."""
+        return next((d, i) for d in self.dimensions for i in d.indicators if i.code == code)
+
+
+def load_pdmm_config() -> PdmmConfig:
+    """config/pdmm.yaml, validated (read fresh: staff edit weights between runs)."""
+    return validate(PdmmConfig, _read_yaml("pdmm.yaml"), "pdmm.yaml")

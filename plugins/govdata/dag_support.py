@@ -47,6 +47,8 @@ CATALOG_URI = "x-govdata://warehouse/catalog"
 OPEN_DATA_URI = "x-govdata://warehouse/open_data"
 #: Emitted by each department's quality check (governance.quality_result).
 QUALITY_RESULT_URI = "x-govdata://warehouse/governance/quality_result"
+#: Emitted when a period has been scored and its reports written (maturity.*, reports/<period>/).
+MATURITY_URI = "x-govdata://warehouse/maturity"
 
 
 def raw_asset_uri(department_code: str) -> str:
@@ -60,6 +62,7 @@ FIELD_CLASSIFICATION = Asset(name="governance_field_classification", uri=FIELD_C
 CATALOG = Asset(name="catalog", uri=CATALOG_URI)
 OPEN_DATA = Asset(name="open_data", uri=OPEN_DATA_URI)
 QUALITY_RESULT = Asset(name="governance_quality_result", uri=QUALITY_RESULT_URI)
+MATURITY = Asset(name="maturity", uri=MATURITY_URI)
 #: One alias for every department's raw asset, so classification runs for the departments a crawl refreshed.
 RAW_DEPARTMENTS = AssetAlias(RAW_ALIAS_NAME)
 

@@ -114,3 +114,35 @@ create table catalog_config.settings (
     name text primary key,
     value text
 );
+
+-- config/pdmm.yaml (maturity scoring): indicators with their dimension, level bands, data demands; the caps,
+-- severity weights and C2's field count are rows of settings (pdmm_*)
+drop table if exists catalog_config.pdmm_indicator cascade;
+create table catalog_config.pdmm_indicator (
+    dimension_code text not null,
+    dimension_name text not null,
+    dimension_weight numeric not null,
+    dimension_order integer not null,
+    indicator_code text primary key,
+    indicator_name text not null,
+    indicator_weight numeric not null,
+    indicator_order integer not null,
+    method text not null,
+    penalty numeric,
+    zeroes_dimension boolean not null,
+    definition text not null
+);
+
+drop table if exists catalog_config.pdmm_level cascade;
+create table catalog_config.pdmm_level (
+    level integer primary key,
+    level_name text not null,
+    min_score numeric not null
+);
+
+drop table if exists catalog_config.pdmm_demand cascade;
+create table catalog_config.pdmm_demand (
+    department_code text not null,
+    title text not null,
+    is_answered boolean not null
+);

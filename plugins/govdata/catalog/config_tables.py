@@ -1,4 +1,4 @@
-"""Load config/departments.yaml and config/catalog.yaml into catalog_config.* for the dbt models."""
+"""Load config/departments.yaml, config/catalog.yaml and config/pdmm.yaml into catalog_config.* for the dbt models."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from govdata import warehouse
-from govdata.config import load_catalog_config, load_departments
+from govdata.config import load_catalog_config, load_departments, load_pdmm_config
 
 if TYPE_CHECKING:
     import psycopg
@@ -29,7 +29,7 @@ SCHEMA_SQL = Path(__file__).with_name("config_schema.sql")
 #: The tables of catalog_config (their columns are defined once, in config_schema.sql).
 TABLES = (
     "department", "table_spec", "duty_item", "class", "rule_keyword", "department_default", "policy", "override",
-    "column_dictionary", "data_item", "update_cycle", "settings",
+    "column_dictionary", "data_item", "update_cycle", "settings", "pdmm_indicator", "pdmm_level", "pdmm_demand",
 )  # fmt: skip
 
 
@@ -65,7 +65,26 @@ def config_rows() -> dict[str, list[tuple]]:
     rows["update_cycle"] = list(catalog.update_cycles.items())
     digest = hashlib.sha256(json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
     rows["settings"] = [("fallback_class", catalog.fallback_class), ("config_hash", digest[:12])]
+    _pdmm_rows(rows)
     return rows
+
+
+def _pdmm_rows(rows: dict[str, list[tuple]]) -> None:
+    """config/pdmm.yaml's rows: indicators with their dimension, levels, demands, and pdmm_* settings."""
+    pdmm = load_pdmm_config()
+    rows["pdmm_indicator"] = [
+        (d.code, d.name, d.weight, di, i.code, i.name, i.weight, ii, i.method, i.penalty, i.zeroes_dimension,
+         i.definition)
+        for di, d in enumerate(pdmm.dimensions, 1) for ii, i in enumerate(d.indicators, 1)
+    ]  # fmt: skip
+    rows["pdmm_level"] = [(lv.level, lv.name, lv.min_score) for lv in pdmm.levels]
+    rows["pdmm_demand"] = [(d.department, d.title, d.answered) for d in pdmm.demands]
+    rows["settings"] += [
+        ("pdmm_above_weakest_dimension", str(pdmm.caps.above_weakest_dimension)),
+        ("pdmm_leak_max_level", str(pdmm.caps.leak_max_level)),
+        ("pdmm_catalog_mandatory_fields", str(pdmm.catalog_mandatory_fields)),
+        *((f"pdmm_severity_weight_{k}", str(v)) for k, v in pdmm.severity_weights.items()),
+    ]
 
 
 def load_config_tables(wh: psycopg.Connection) -> dict[str, int]:

@@ -73,15 +73,30 @@ def dbt_environment() -> dict[str, str]:
     }
 
 
-def dbt_build() -> str:
-    """`dbt build` of the whole project (models and data tests) outside Airflow; returns dbt's output.
+#: The maturity models (tag maturity, marts/maturity): the score_maturity DAG builds them for a period; the
+#: catalog's build leaves them out.
+MATURITY_SELECTOR = "tag:maturity"
+#: What scoring builds: the maturity models, and the one catalog_config view they read, which a new version of
+#: catalog_config's DDL drops with its tables (the catalog's own build re-creates the others).
+MATURITY_BUILD = f"{MATURITY_SELECTOR} stg_catalog_config__departments"
 
-    Without the dbt unit tests, as dbt advises for production builds: a unit test of an incremental
-    model reads the built model (``this``), which a first build has not made yet. The test suite runs
-    them (tests/integration/test_catalog.py), and the DAG runs them after its build.
+
+def dbt_build(select: str | None = None, variables: dict[str, str] | None = None) -> str:
+    """`dbt build` outside Airflow (models and data tests); returns dbt's output.
+
+    ``select`` None builds the catalog (everything but the maturity models). Without the dbt unit tests, as dbt
+    advises for production builds: a unit test of an incremental model reads the built model (``this``), which
+    a first build has not made yet. The test suite runs them (tests/integration/test_catalog.py,
+    test_maturity.py), and the catalog DAG runs them after its build.
     """
+    import json
+
+    # a selection's tests only when all they read is selected (a relationships test to a catalog view is not ours)
+    selection = ["--select", select, "--indirect-selection", "cautious"] if select else ["--exclude", MATURITY_SELECTOR]
+    if variables:
+        selection += ["--vars", json.dumps(variables)]
     proc = subprocess.run(
-        [dbt_executable(), "build", "--profiles-dir", ".", "--exclude-resource-type", "unit_test"],
+        [dbt_executable(), "build", "--profiles-dir", ".", "--exclude-resource-type", "unit_test", *selection],
         cwd=dbt_project_dir(), capture_output=True, text=True, env=dbt_environment(),
     )  # fmt: skip
     if proc.returncode != 0:

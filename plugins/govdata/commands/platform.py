@@ -22,6 +22,7 @@ from govdata.errors import CommandError, redact
 #: The pipelines `govdata run` runs, in data-flow order; later stages append themselves here.
 MAIN_JOB_DAGS = (
     "crawl_departments", "classify_fields", "build_catalog", "check_quality", "publish_open_data", "sync_catalog",
+    "score_maturity",
 )  # fmt: skip
 
 AIRFLOW_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -368,11 +369,19 @@ def print_summary(mail_since: float = 0) -> None:
         _say(f"  {summary_line()}")
     except Exception as exc:  # Airflow's connections unreadable: the rest of the summary still stands
         _say(f"  not available: {exc}")
+    _say("\n成熟度 maturity (PDMM):")
+    try:
+        from govdata.maturity.run import period_of_run, summary_lines
+
+        for line in summary_lines(period_of_run(_today_midnight().date())):
+            _say(f"  {line}")
+    except Exception as exc:  # not scored yet; the rest of the summary still stands
+        _say(f"  not available: {exc}")
     _say("\n邮件 mail (reports and failure alerts):")
     try:
-        from govdata.mail.received import summary_lines
+        from govdata.mail.received import summary_lines as mail_lines
 
-        for line in summary_lines(mail_since):
+        for line in mail_lines(mail_since):
             _say(f"  {line}")
     except Exception as exc:  # an unreadable Maildir: the rest of the summary still stands
         _say(f"  not available: {exc}")
@@ -385,6 +394,7 @@ def print_summary(mail_since: float = 0) -> None:
     _say("    governance.quality_result (checks per run); expectations/ (GX suites); exports/quality/ (质量反馈)")
     _say("    open_data.* (portal), conditional_data.* (per-applicant roles), publish.dataset / version /")
     _say("    publication_log / approval / audit")
+    _say("    governance.quality_result, maturity.score / evidence / fix_list / quality_pass_rate")
     _say(f"  demo manifest: {config.demo_dir() / 'manifest.json'}")
     _say(f"  logs: {config.local_dir() / 'logs'}")
     _say(
