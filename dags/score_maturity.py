@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from zoneinfo import ZoneInfo
 
 import pendulum
@@ -25,7 +26,10 @@ weights, level bands and caps: `config/pdmm.yaml`.
 2. **write_reports** writes each department's report and the bureau summary, HTML and PDF in Chinese, under
    `.local/reports/<period>/` (`<department>.html|pdf`, `bureau.html|pdf`); its result lists
    (department, html_path, pdf_path) for the mail.
-3. **report_maturity** logs the ranking, levels and top fixes.
+3. **mail_reports** mails each department's PDF to its contact (`config/departments.yaml`) and the bureau summary to
+   the operators (`mail.operators` of `config/govdata.yaml`), through the connection `smtp_default`; a mail that
+   cannot be delivered is retried, logged and listed, never a failure of scoring.
+4. **report_maturity** logs the ranking, levels and top fixes.
 
 #### Triage
 - *no CJK font found*: install `fonts-noto-cjk` (`make install` does); reports with boxes are never written.
@@ -79,17 +83,36 @@ def score_maturity():
         return [{"department": d, "html": str(h), "pdf": str(p)} for d, h, p in write(period)]
 
     @task
+    def mail_reports(period: str) -> list[str]:
+        """Each department's report to its contact (PDF attached), the bureau summary to the operators."""
+        from govdata.maturity.mail import mail_reports as send
+        from govdata.maturity.report import reports_of
+
+        lines = [d.line() for d in send(period, [*reports_of(period), *_bureau(period)])]
+        for line in lines:
+            logging.getLogger("govdata.maturity").info("%s", line)
+        return lines
+
+    @task
     def report_maturity(period: str) -> None:
         """Log ranking, levels and top fixes."""
-        import logging
-
         from govdata.maturity.run import summary_lines
 
         for line in summary_lines(period):
             logging.getLogger("govdata.maturity").info("%s", line)
 
     period = score_period()
-    write_reports(period) >> report_maturity(period)
+    write_reports(period) >> mail_reports(period) >> report_maturity(period)
+
+
+def _bureau(period: str) -> list:
+    """The bureau summary's files of ``period``, if written."""
+    from govdata import config
+    from govdata.maturity.report import BUREAU, ReportFiles
+
+    folder = config.reports_dir() / period
+    pdf = folder / f"{BUREAU}.pdf"
+    return [ReportFiles(BUREAU, folder / f"{BUREAU}.html", pdf)] if pdf.exists() else []
 
 
 score_maturity()

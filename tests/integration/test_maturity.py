@@ -349,7 +349,12 @@ def test_govdata_report_regenerates_one_department(scored, capsys):
     assert "not scored" in capsys.readouterr().err
 
 
-def test_the_dag_scores_a_given_period_and_lists_the_reports_for_the_mail(scored, airflow_db, warehouse_conn):
+def test_the_dag_scores_a_given_period_and_mails_each_department_its_report(
+    scored, airflow_db, warehouse_conn, mail_server
+):
+    import mailbox
+    from email.header import decode_header, make_header
+
     from govdata.maturity.report import reports_of
     from tests.conftest import load_dag
 
@@ -362,3 +367,15 @@ def test_the_dag_scores_a_given_period_and_lists_the_reports_for_the_mail(scored
     listed = reports_of(PERIOD)
     assert {r.department for r in listed} == {d.code for d in config.load_departments().departments}
     assert all(r.pdf_path.stat().st_size > 10_000 for r in listed)
+    # each department's contact got its report with the PDF attached, the operators the bureau summary
+    mails = {}
+    for message in mailbox.Maildir(mail_server.maildir, create=False):
+        subject = str(make_header(decode_header(message["Subject"] or "")))
+        if PERIOD in subject and "成熟度" in subject:
+            pdfs = [p.get_filename() for p in message.walk() if p.get_content_type() == "application/pdf"]
+            mails[subject] = (message["X-RcptTo"] or message["To"], pdfs)
+    for dept in config.load_departments().departments:
+        [(to, pdfs)] = [v for k, v in mails.items() if dept.short_name in k]
+        assert dept.contact.email in to and pdfs == [f"{dept.code}.pdf"], (dept.code, to, pdfs)
+    [(to, pdfs)] = [v for k, v in mails.items() if "汇总" in k]
+    assert pdfs == ["bureau.pdf"] and config.load_platform().mail.operators[0] in to
