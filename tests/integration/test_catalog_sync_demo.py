@@ -25,8 +25,8 @@ from tests.openmetadata_fake import COLLECTIONS, RunningFake
 
 pytestmark = pytest.mark.integration
 
-PUBLISH_DAY = datetime.fromisoformat("2026-11-03T07:00:00+08:00")
-SYNC_DAY = datetime.fromisoformat("2026-11-03T08:00:00+08:00")
+PUBLISH_DAY = datetime.fromisoformat("2026-11-05T07:00:00+08:00")
+SYNC_DAY = datetime.fromisoformat("2026-11-05T08:00:00+08:00")
 
 
 @pytest.fixture(scope="module")
