@@ -68,7 +68,7 @@ BUILT_IN_TAGS = ("PII.Sensitive", "PII.NonSensitive", "PII.None")
 BUILT_IN_TEST_DEFINITIONS = {
     "columnValuesToBeNotNull": ("COLUMN", "Completeness", ()),
     "columnValuesToBeUnique": ("COLUMN", "Uniqueness", ()),
-    "columnValuesToBeBetween": ("COLUMN", "Accuracy", (("minValue", "INT", False), ("maxValue", "INT", False))),
+    "columnValuesToBeBetween": ("COLUMN", "Accuracy", (("minValue", "DOUBLE", False), ("maxValue", "DOUBLE", False))),
     "columnValuesToBeInSet": (
         "COLUMN",
         "Validity",
@@ -77,7 +77,7 @@ BUILT_IN_TEST_DEFINITIONS = {
     "tableColumnNameToExist": ("TABLE", "Integrity", (("columnName", "STRING", True),)),
     "tableCustomSQLQuery": ("TABLE", "SQL", (("sqlExpression", "STRING", True),)),
 }
-_ENTITY_LINK = re.compile(r"<#E::table::(.+?)(?:::columns::(.+))?>")
+ENTITY_LINK = re.compile(r"<#E::table::(.+?)(?:::columns::(.+))?>")
 
 
 @dataclass(frozen=True)
@@ -278,21 +278,13 @@ class FakeOpenMetadata:
                 raise ApiError(404, f"{coll.parent_field} instance for {parent_fqn} not found")
         fqn = f"{parent['fullyQualifiedName']}.{quote_name(data['name'])}" if parent else quote_name(data["name"])
         self._check_references(coll, data, fqn)
-        current = store.get(fqn)
-        entity = dict(current) if current else {"id": str(uuid.uuid4()), "version": 0.1}
-        if current:
-            entity["version"] = round(float(current["version"]) + 0.1, 1)
-        entity.update({k: v for k, v in data.items() if k != coll.parent_field})
-        entity.update(fullyQualifiedName=fqn, deleted=False, updatedAt=_now(), updatedBy="ingestion-bot",
-                      href=f"http://127.0.0.1/api/v1/{name}/{entity['id']}")  # fmt: skip
+        entity = self._stored(store.get(fqn), {k: v for k, v in data.items() if k != coll.parent_field}, fqn, name)
         if parent is not None and coll.parent_field:
             entity[coll.parent_field] = _ref(parent, COLLECTIONS[_PARENT_COLLECTION[coll.parent_field]].ref_type)
             self._inherit(entity, parent)
         if name == "tables":
             for column in entity["columns"]:
                 column["fullyQualifiedName"] = f"{fqn}.{quote_name(column['name'])}"
-        if "owners" in entity:
-            entity["owners"] = [self._owner(o["id"]) for o in entity["owners"]]
         if "tags" in entity:
             entity["tags"] = [self._tag_label(t) for t in entity["tags"]]
         check_answer(coll.entity, entity)
@@ -374,12 +366,18 @@ class FakeOpenMetadata:
         return entity
 
     def _children(self, fqn: str) -> list[tuple[str, dict[str, Any]]]:
-        """Entities (not deleted) whose parent, at any depth, is ``fqn``."""
+        """Entities (not deleted) whose parent, at any depth, is ``fqn``.
+
+        A table contains its basic test suite and test cases, as on the server: deleting a table that has them
+        needs recursive=true.
+        """
         return [
             (name, e)
             for name, coll in COLLECTIONS.items()
             for e in self.entities.get(name, {}).values()
-            if coll.parent_field and not e.get("deleted") and e["fullyQualifiedName"].startswith(fqn + ".")
+            if (coll.parent_field or name in ("dataQuality/testSuites", "dataQuality/testCases"))
+            and not e.get("deleted")
+            and e["fullyQualifiedName"].startswith(fqn + ".")
         ]
 
     # ---- data quality
@@ -391,9 +389,7 @@ class FakeOpenMetadata:
         table = self.entities.get("tables", {}).get(table_fqn or "")
         if table is None or table.get("deleted"):
             raise ApiError(404, f"table instance for {table_fqn} not found")
-        fqn = f"{table_fqn}.testSuite"
-        if data["name"] != fqn:
-            raise ApiError(400, f"a basic test suite of {table_fqn} is named {fqn}")
+        fqn = data["name"] = f"{table_fqn}.testSuite"  # the server names a basic suite after its table
         store = self.entities.setdefault("dataQuality/testSuites", {})
         entity = self._stored(store.get(fqn), data, fqn, "dataQuality/testSuites")
         entity.update(basic=True, basicEntityReference=_ref(table, "table"))
@@ -405,7 +401,7 @@ class FakeOpenMetadata:
         """A test case on a table or column (its entityLink), of an existing definition of that level."""
         request = CreateTestCaseRequest.model_validate(payload)
         data = json.loads(request.model_dump_json(by_alias=True, exclude_none=True))
-        match = _ENTITY_LINK.fullmatch(data["entityLink"])
+        match = ENTITY_LINK.fullmatch(data["entityLink"])
         if match is None:
             raise ApiError(400, f"the fake serves table entity links only: {data['entityLink']}")
         table_fqn, column = match.groups()
@@ -448,6 +444,7 @@ class FakeOpenMetadata:
                 raise ApiError(400, f"Required parameter {name} is not passed in parameterValues")
 
     def _stored(self, current: dict[str, Any] | None, data: dict[str, Any], fqn: str, name: str) -> dict[str, Any]:
+        """The entity after a PUT of ``data``: the current one updated (version up) or a new one, owners expanded."""
         entity = dict(current) if current else {"id": str(uuid.uuid4()), "version": 0.1}
         if current:
             entity["version"] = round(float(current["version"]) + 0.1, 1)

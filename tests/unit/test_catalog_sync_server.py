@@ -94,7 +94,7 @@ def test_withdrawn_table_is_soft_deleted_once(om):
     table_id = fake.entity("tables", RAW)["id"]
     assert _mutations(fake, before) == [("DELETE", f"/api/v1/tables/{table_id}")]
     (delete,) = [c for c in fake.calls[before:] if c.method == "DELETE"]
-    assert delete.query == {"recursive": ["false"], "hardDelete": ["false"]}
+    assert delete.query == {"recursive": ["true"], "hardDelete": ["false"]}  # with its test suite and cases
     assert fake.entity("tables", RAW)["deleted"] is True  # kept, restorable
     assert report.count("DELETE") == 1
     before = len(fake.calls)
@@ -307,3 +307,23 @@ def _planned(results):
     from govdata.catalog_sync import plan
 
     return plan.plan_quality(demo_state(quality_results=results)).cases
+
+
+def test_a_withdrawn_table_goes_with_its_test_suite_and_cases_and_they_come_back_with_it(om):
+    fake, server = om
+    state = demo_state(quality_results=demo_quality())
+    sync(state, server)
+    withdrawn = dataclasses.replace(state, tables=state.tables[1:])
+    before = len(fake.calls)
+    sync(withdrawn, server)
+    (delete,) = [c for c in fake.calls[before:] if c.mutating]
+    assert delete.method == "DELETE" and delete.query["recursive"] == ["true"]
+    assert fake.entity("dataQuality/testSuites", f"{RAW}.testSuite")["deleted"] is True
+    cases = [c for f, c in fake.entities["dataQuality/testCases"].items() if f.startswith(RAW + ".")]
+    assert len(cases) == len(demo_quality()) and all(c["deleted"] for c in cases)
+    before = len(fake.calls)
+    sync(withdrawn, server)
+    assert _mutations(fake, before) == []  # the results of a table not synced are not sent
+    sync(state, server)  # back in the catalog: table, suite and test cases restored by their PUTs
+    assert not any(c["deleted"] for f, c in fake.entities["dataQuality/testCases"].items() if f.startswith(RAW))
+    assert fake.entity("dataQuality/testSuites", f"{RAW}.testSuite")["deleted"] is False

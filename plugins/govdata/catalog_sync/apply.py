@@ -349,7 +349,8 @@ def _soft_delete_stale(
     """What the warehouse no longer has, soft-deleted (``DELETE …?hardDelete=false``: restorable on the server).
 
     A ``raw_<dept>`` schema of a department no longer in config goes with its tables (recursive); in the schemas
-    the sync owns, each table the catalog withdrew (or a dataset no longer served) goes alone.
+    the sync owns, each table the catalog withdrew (or a dataset no longer served) goes with what it contains,
+    its basic test suite and test cases (recursive: the server refuses to delete a table that has them without).
     """
 
     def delete(collection: str, entity: dict[str, Any], recursive: bool) -> None:
@@ -366,7 +367,7 @@ def _soft_delete_stale(
     for name in managed:
         for table in server.tables_in(plan.fqn(plan.SERVICE, state.database, name)):
             if table["fullyQualifiedName"] not in wanted and not table.get("deleted"):
-                delete("tables", table, recursive=False)
+                delete("tables", table, recursive=True)
 
 
 def _ensure_lineage(

@@ -33,8 +33,8 @@ def request_fields(request: BaseModel) -> dict[str, Any]:
 def differences(request: BaseModel, current: Mapping[str, Any] | None) -> list[str]:
     """The request's fields the current entity does not match (all of them when there is no entity).
 
-    A field the request leaves at its model's default (a test case's ``topDimensions``) is no difference when
-    the server does not return it.
+    A field the request leaves at its model's default is not compared: the SDK sends it (a test case's ``tags: []``,
+    ``topDimensions``), but the server may leave it out or fill it (a test case inherits its column's tags).
     """
     wanted = request_fields(request)
     if current is None:
@@ -42,7 +42,7 @@ def differences(request: BaseModel, current: Mapping[str, Any] | None) -> list[s
     return [
         key
         for key, value in wanted.items()
-        if not same(key, value, current.get(key)) and (key in request.model_fields_set or key in current)
+        if key in request.model_fields_set and not same(key, value, current.get(key))
     ]
 
 
