@@ -392,12 +392,12 @@ def test_a_code_list_check_without_declared_codes_and_a_staff_expectation_get_de
 
 
 def test_test_case_names_are_safe_for_openmetadata_and_distinct():
-    assert plan.test_case_name("completeness:xm") == "completeness_xm"
-    assert plan.test_case_name("timeliness") == "timeliness"
-    plus, underscore = plan.test_case_name("uniqueness:a+b"), plan.test_case_name("uniqueness:a_b")
+    assert plan.case_name("completeness:xm") == "completeness_xm"
+    assert plan.case_name("timeliness") == "timeliness"
+    plus, underscore = plan.case_name("uniqueness:a+b"), plan.case_name("uniqueness:a_b")
     assert plus != underscore and plus.startswith("uniqueness_a_b_")
-    assert plan.is_representable(plan.test_case_name('completeness:a"b.c'))
-    assert "." not in plan.test_case_name("validity:成绩.2025") and "::" not in plan.test_case_name("a::b")
+    assert plan.is_representable(plan.case_name('completeness:a"b.c'))
+    assert "." not in plan.case_name("validity:成绩.2025") and "::" not in plan.case_name("a::b")
     same = (quality_result("completeness:a_b", "expect_column_to_exist", "a_b", "completeness"),
             quality_result("completeness:a:b", "expect_column_to_exist", "a:b", "completeness"))  # fmt: skip
     fqns = [c.desired.fqn for c in plan.plan_quality(demo_state(quality_results=same)).cases]

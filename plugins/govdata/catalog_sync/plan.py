@@ -517,7 +517,7 @@ def definition_of(result: QualityResultState, column_level: bool) -> tuple[str, 
     return custom.name, custom
 
 
-def test_case_name(key: str) -> str:
+def case_name(key: str) -> str:
     """An OpenMetadata name for an expectation key: word characters and ``-`` kept, ``:`` and the rest ``_``.
 
     ``completeness:xm`` → ``completeness_xm``. A key with other characters replaced (``uniqueness:a+b``,
@@ -571,7 +571,7 @@ def plan_quality(state: WarehouseState) -> QualityPlan:
             definitions[custom.name] = Desired(TestDefinition, fqn(custom.name), custom.request())
         if parent not in suites_:
             suites_[parent] = Desired(TestSuite, fqn_child(parent, "testSuite"), _test_suite(parent, table))
-        name = test_case_name(result.expectation_key)
+        name = case_name(result.expectation_key)
         case_fqn = fqn_child(fqn_child(parent, column) if column else parent, name)
         if case_fqn in taken:  # two keys that read the same once made safe (``completeness:a_b``, ``…:a:b``)
             name = f"{name}_{_short_hash(result.expectation_key)}"
@@ -590,7 +590,7 @@ def plan_quality(state: WarehouseState) -> QualityPlan:
                 parameterValues=[{"name": k, "value": v} for k, v in parameters] or None,
             )
         )
-        cases.append(DesiredTestCase(Desired(TestCase, case_fqn, request, ("testCaseResult",)), test_result(result)))
+        cases.append(DesiredTestCase(Desired(TestCase, case_fqn, request, ("testCaseResult",)), case_result(result)))
     return QualityPlan(list(definitions.values()), list(suites_.values()), cases)
 
 
@@ -621,7 +621,7 @@ def _test_case_description(result: QualityResultState) -> str:
     )
 
 
-def test_result(result: QualityResultState) -> TestCaseResult:
+def case_result(result: QualityResultState) -> TestCaseResult:
     """The check's result: status, its time, counts (never a value, not even the masked examples)."""
     if result.error:
         status = TestCaseStatus.Aborted
