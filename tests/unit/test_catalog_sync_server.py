@@ -327,3 +327,24 @@ def test_a_withdrawn_table_goes_with_its_test_suite_and_cases_and_they_come_back
     sync(state, server)  # back in the catalog: table, suite and test cases restored by their PUTs
     assert not any(c["deleted"] for f, c in fake.entities["dataQuality/testCases"].items() if f.startswith(RAW))
     assert fake.entity("dataQuality/testSuites", f"{RAW}.testSuite")["deleted"] is False
+
+
+def test_the_fake_refuses_test_cases_the_server_would(om):
+    """A wrong level, a missing required parameter, an unknown column or definition: refused, as on the server."""
+    from metadata.generated.schema.api.tests.createTestCase import CreateTestCaseRequest
+
+    fake, server = om
+    sync(demo_state(quality_results=demo_quality()), server)
+
+    def put(**fields) -> int:
+        request = CreateTestCaseRequest.model_validate({"name": "x", **fields})
+        status, _ = fake.handle("PUT", CASES, request.model_dump_json().encode(), f"Bearer {fake.token}")
+        return status
+
+    column = f"<#E::table::{RAW}::columns::mz>"
+    assert put(testDefinition="columnValuesToBeNotNull", entityLink=f"<#E::table::{RAW}>") == 400  # level
+    assert put(testDefinition="columnValuesToBeInSet", entityLink=column, parameterValues=[]) == 400  # required
+    assert put(testDefinition="columnValuesToBeNotNull", entityLink=f"<#E::table::{RAW}::columns::nope>") == 400
+    assert put(testDefinition="noSuchDefinition", entityLink=column) == 404
+    assert put(testDefinition="columnValuesToBeNotNull", entityLink=f"<#E::table::{RAW}x::columns::mz>") == 404
+    assert put(testDefinition="columnValuesToBeNotNull", entityLink=column) == 200
