@@ -1,4 +1,4 @@
-"""元数据同步 — sync the catalog, grades, 责任清单 and open-data lineage to OpenMetadata after each publication."""
+"""元数据同步 — sync the catalog, grades, 责任清单, quality results and lineage to OpenMetadata after publication."""
 
 from __future__ import annotations
 
@@ -21,7 +21,10 @@ a team per department (owner of its `raw_<dept>` schema and tables), the classif
 (L1–L4) and `GovDataEntity` plus `PII.Sensitive` / `PII.NonSensitive` on columns, the glossary 责任清单 (a term per
 data item, owned by its authoritative department), the table custom properties 资源代码 / 共享属性 / 开放属性 /
 更新周期, the service `govdata_warehouse` with `raw_<dept>`, `open_data`, `conditional_data`, their tables and
-columns (信息项名称 as display name), and lineage raw → open dataset per column kept by name.
+columns (信息项名称 as display name), the latest quality check of each raw table (governance.quality_result,
+written by check_quality before publication) as test cases in the table's basic test suite with their results
+(POST, each result once: skipped when the server's latest result is as recent), and lineage raw → open dataset
+per column kept by name.
 Tables the catalog no longer has are soft-deleted (restorable in OpenMetadata). An unchanged catalog sends nothing.
 
 #### Triage
@@ -31,7 +34,7 @@ Tables the catalog no longer has are soft-deleted (restorable in OpenMetadata). 
   upgrade one of them.
 - *401 / Not authorized*: the token expired or the bot was disabled: new token in the connection.
 - *404 … not found* on a PUT: a referenced entity is missing on the server (e.g. the built-in `PII` classification
-  deleted); the message names it.
+  deleted, or a built-in test definition such as `columnValuesToBeNotNull`); the message names it.
 - `govdata catalog sync --dry-run --out DIR` writes the requests a run would send (`DIR/requests.json`) for review.
 """
 

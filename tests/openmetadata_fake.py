@@ -37,6 +37,10 @@ from metadata.generated.schema.api.lineage.addLineage import AddLineageRequest
 from metadata.generated.schema.api.openMetadataServerVersion import OpenMetadataServerVersion
 from metadata.generated.schema.api.services.createDatabaseService import CreateDatabaseServiceRequest
 from metadata.generated.schema.api.teams.createTeam import CreateTeamRequest
+from metadata.generated.schema.api.tests.createTestCase import CreateTestCaseRequest
+from metadata.generated.schema.api.tests.createTestCaseResult import CreateTestCaseResult
+from metadata.generated.schema.api.tests.createTestDefinition import CreateTestDefinitionRequest
+from metadata.generated.schema.api.tests.createTestSuite import CreateTestSuiteRequest
 from metadata.generated.schema.entity.classification.classification import Classification
 from metadata.generated.schema.entity.classification.tag import Tag
 from metadata.generated.schema.entity.data.database import Database
@@ -47,6 +51,10 @@ from metadata.generated.schema.entity.data.table import Table
 from metadata.generated.schema.entity.services.databaseService import DatabaseService
 from metadata.generated.schema.entity.teams.team import Team
 from metadata.generated.schema.entity.type import Type
+from metadata.generated.schema.tests.basic import TestCaseResult
+from metadata.generated.schema.tests.testCase import TestCase
+from metadata.generated.schema.tests.testDefinition import TestDefinition
+from metadata.generated.schema.tests.testSuite import TestSuite
 from metadata.generated.schema.type.entityLineage import EntityLineage
 from metadata.utils.fqn import quote_name
 from pydantic import BaseModel
@@ -55,6 +63,21 @@ SERVER_VERSION = "2.0.3"
 MAX_BODY = 5 * 1024 * 1024
 #: tags every OpenMetadata server ships (classification PII)
 BUILT_IN_TAGS = ("PII.Sensitive", "PII.NonSensitive", "PII.None")
+#: test definitions every OpenMetadata server ships (the ones the sync uses, with their parameters:
+#: name, data type, required), as in OpenMetadata's data/tests/*.json
+BUILT_IN_TEST_DEFINITIONS = {
+    "columnValuesToBeNotNull": ("COLUMN", "Completeness", ()),
+    "columnValuesToBeUnique": ("COLUMN", "Uniqueness", ()),
+    "columnValuesToBeBetween": ("COLUMN", "Accuracy", (("minValue", "DOUBLE", False), ("maxValue", "DOUBLE", False))),
+    "columnValuesToBeInSet": (
+        "COLUMN",
+        "Validity",
+        (("allowedValues", "ARRAY", True), ("matchEnum", "BOOLEAN", False)),
+    ),
+    "tableColumnNameToExist": ("TABLE", "Integrity", (("columnName", "STRING", True),)),
+    "tableCustomSQLQuery": ("TABLE", "SQL", (("sqlExpression", "STRING", True),)),
+}
+ENTITY_LINK = re.compile(r"<#E::table::(.+?)(?:::columns::(.+))?>")
 
 
 @dataclass(frozen=True)
@@ -82,7 +105,13 @@ COLLECTIONS = {
         CreateDatabaseSchemaRequest, DatabaseSchema, "databaseSchema", "database", ("owners", "tags", "extension")
     ),
     "tables": Collection(CreateTableRequest, Table, "table", "databaseSchema", ("owners", "tags", "extension")),
-}
+    "dataQuality/testDefinitions": Collection(CreateTestDefinitionRequest, TestDefinition, "testDefinition", None,
+                                              ("owners",)),
+    # created through their own paths (PUT …/testSuites/executable; a test case's parent is its entityLink)
+    "dataQuality/testSuites": Collection(CreateTestSuiteRequest, TestSuite, "testSuite", None, ("owners", "tests")),
+    "dataQuality/testCases": Collection(CreateTestCaseRequest, TestCase, "testCase", None,
+                                        ("owners", "testCaseResult", "incidentId")),
+}  # fmt: skip
 _PARENT_COLLECTION = {
     "classification": "classifications",
     "glossary": "glossaries",
@@ -147,6 +176,7 @@ class FakeOpenMetadata:
     entities: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # collection → fqn → entity
     types: dict[str, dict[str, Any]] = field(default_factory=dict)  # name → Type
     edges: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (from id, to id) → details
+    results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # test case fqn → results received
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -167,6 +197,15 @@ class FakeOpenMetadata:
                 "id": str(uuid.uuid4()), "name": name, "fullyQualifiedName": tag_fqn, "description": name,
                 "classification": _ref(pii, "classification"), "deleted": False, "version": 0.1, "updatedAt": _now(),
             }  # fmt: skip
+        definitions = self.entities.setdefault("dataQuality/testDefinitions", {})
+        for name, (entity_type, dimension, parameters) in BUILT_IN_TEST_DEFINITIONS.items():
+            definitions[name] = {
+                "id": str(uuid.uuid4()), "name": name, "fullyQualifiedName": name, "description": name,
+                "entityType": entity_type, "testPlatforms": ["OpenMetadata"], "provider": "system",
+                "dataQualityDimension": dimension, "deleted": False, "version": 0.1, "updatedAt": _now(),
+                "parameterDefinition": [{"name": n, "dataType": t, "required": r} for n, t, r in parameters],
+            }  # fmt: skip
+            check_answer(TestDefinition, definitions[name])
 
     # ---- queries for tests
     def mutations(self) -> list[Call]:
@@ -205,6 +244,12 @@ class FakeOpenMetadata:
             return answer
         if path.startswith("metadata/types/"):
             return self._types(method, path[len("metadata/types/") :], query, payload)
+        if method == "PUT" and path in ("dataQuality/testSuites/executable", "dataQuality/testSuites/basic"):
+            return self._put_test_suite(payload)
+        if method == "PUT" and path == "dataQuality/testCases":
+            return self._put_test_case(payload)
+        if method == "POST" and (match := re.fullmatch(r"dataQuality/testCases/testCaseResults/(.+)", path)):
+            return self._add_test_case_result(match.group(1), payload)
         if path == "lineage" and method == "PUT":
             return self._add_lineage(payload)
         if match := re.fullmatch(r"lineage/table/name/(.+)", path):
@@ -233,21 +278,13 @@ class FakeOpenMetadata:
                 raise ApiError(404, f"{coll.parent_field} instance for {parent_fqn} not found")
         fqn = f"{parent['fullyQualifiedName']}.{quote_name(data['name'])}" if parent else quote_name(data["name"])
         self._check_references(coll, data, fqn)
-        current = store.get(fqn)
-        entity = dict(current) if current else {"id": str(uuid.uuid4()), "version": 0.1}
-        if current:
-            entity["version"] = round(float(current["version"]) + 0.1, 1)
-        entity.update({k: v for k, v in data.items() if k != coll.parent_field})
-        entity.update(fullyQualifiedName=fqn, deleted=False, updatedAt=_now(), updatedBy="ingestion-bot",
-                      href=f"http://127.0.0.1/api/v1/{name}/{entity['id']}")  # fmt: skip
+        entity = self._stored(store.get(fqn), {k: v for k, v in data.items() if k != coll.parent_field}, fqn, name)
         if parent is not None and coll.parent_field:
             entity[coll.parent_field] = _ref(parent, COLLECTIONS[_PARENT_COLLECTION[coll.parent_field]].ref_type)
             self._inherit(entity, parent)
         if name == "tables":
             for column in entity["columns"]:
                 column["fullyQualifiedName"] = f"{fqn}.{quote_name(column['name'])}"
-        if "owners" in entity:
-            entity["owners"] = [self._owner(o["id"]) for o in entity["owners"]]
         if "tags" in entity:
             entity["tags"] = [self._tag_label(t) for t in entity["tags"]]
         check_answer(coll.entity, entity)
@@ -329,13 +366,113 @@ class FakeOpenMetadata:
         return entity
 
     def _children(self, fqn: str) -> list[tuple[str, dict[str, Any]]]:
-        """Entities (not deleted) whose parent, at any depth, is ``fqn``."""
+        """Entities (not deleted) whose parent, at any depth, is ``fqn``.
+
+        A table contains its basic test suite and test cases, as on the server: deleting a table that has them
+        needs recursive=true.
+        """
         return [
             (name, e)
             for name, coll in COLLECTIONS.items()
             for e in self.entities.get(name, {}).values()
-            if coll.parent_field and not e.get("deleted") and e["fullyQualifiedName"].startswith(fqn + ".")
+            if (coll.parent_field or name in ("dataQuality/testSuites", "dataQuality/testCases"))
+            and not e.get("deleted")
+            and e["fullyQualifiedName"].startswith(fqn + ".")
         ]
+
+    # ---- data quality
+    def _put_test_suite(self, payload: Any) -> dict[str, Any]:
+        """A table's basic test suite: named ``<table FQN>.testSuite``, referring to its table."""
+        request = CreateTestSuiteRequest.model_validate(payload)
+        data = json.loads(request.model_dump_json(by_alias=True, exclude_none=True))
+        table_fqn = data.get("basicEntityReference")
+        table = self.entities.get("tables", {}).get(table_fqn or "")
+        if table is None or table.get("deleted"):
+            raise ApiError(404, f"table instance for {table_fqn} not found")
+        fqn = data["name"] = f"{table_fqn}.testSuite"  # the server names a basic suite after its table
+        store = self.entities.setdefault("dataQuality/testSuites", {})
+        entity = self._stored(store.get(fqn), data, fqn, "dataQuality/testSuites")
+        entity.update(basic=True, basicEntityReference=_ref(table, "table"))
+        check_answer(TestSuite, entity)
+        store[fqn] = entity
+        return entity
+
+    def _put_test_case(self, payload: Any) -> dict[str, Any]:
+        """A test case on a table or column (its entityLink), of an existing definition of that level."""
+        request = CreateTestCaseRequest.model_validate(payload)
+        data = json.loads(request.model_dump_json(by_alias=True, exclude_none=True))
+        match = ENTITY_LINK.fullmatch(data["entityLink"])
+        if match is None:
+            raise ApiError(400, f"the fake serves table entity links only: {data['entityLink']}")
+        table_fqn, column = match.groups()
+        table = self.entities.get("tables", {}).get(table_fqn)
+        if table is None or table.get("deleted"):
+            raise ApiError(404, f"table instance for {table_fqn} not found")
+        if column is not None and column not in {c["name"] for c in table["columns"]}:
+            raise ApiError(400, f"Invalid column name {column} in {table_fqn}")
+        definition = self.entities["dataQuality/testDefinitions"].get(data["testDefinition"])
+        if definition is None or definition.get("deleted"):
+            raise ApiError(404, f"testDefinition instance for {data['testDefinition']} not found")
+        if definition["entityType"] != ("COLUMN" if column is not None else "TABLE"):
+            raise ApiError(400, f"{definition['name']} is a {definition['entityType']} test: wrong entity link")
+        self._check_parameters(definition, data.get("parameterValues"))
+        suite = self.entities.get("dataQuality/testSuites", {}).get(f"{table_fqn}.testSuite")
+        if suite is None:
+            raise ApiError(400, f"{table_fqn} has no basic test suite")
+        parent = f"{table_fqn}.{quote_name(column)}" if column is not None else table_fqn
+        fqn = f"{parent}.{quote_name(data['name'])}"
+        store = self.entities.setdefault("dataQuality/testCases", {})
+        entity = self._stored(store.get(fqn), data, fqn, "dataQuality/testCases")
+        entity.update(testDefinition=_ref(definition, "testDefinition"), testSuite=_ref(suite, "testSuite"),
+                      entityFQN=parent)  # fmt: skip
+        check_answer(TestCase, entity)
+        store[fqn] = entity
+        return entity
+
+    @staticmethod
+    def _check_parameters(definition: dict[str, Any], values: list[dict[str, Any]] | None) -> None:
+        """As the server: names the definition knows, required ones given (when any are sent)."""
+        if values is None:
+            return
+        known = {p["name"]: p for p in definition.get("parameterDefinition") or []}
+        given = {v.get("name"): v.get("value") for v in values}
+        for name in given:
+            if name not in known:
+                raise ApiError(400, f"Parameter Values doesn't match Test Definition Parameters: {name}")
+        for name, parameter in known.items():
+            if parameter.get("required") and given.get(name) is None:
+                raise ApiError(400, f"Required parameter {name} is not passed in parameterValues")
+
+    def _stored(self, current: dict[str, Any] | None, data: dict[str, Any], fqn: str, name: str) -> dict[str, Any]:
+        """The entity after a PUT of ``data``: the current one updated (version up) or a new one, owners expanded."""
+        entity = dict(current) if current else {"id": str(uuid.uuid4()), "version": 0.1}
+        if current:
+            entity["version"] = round(float(current["version"]) + 0.1, 1)
+        entity.update(data)
+        entity.update(fullyQualifiedName=fqn, deleted=False, updatedAt=_now(), updatedBy="ingestion-bot",
+                      href=f"http://127.0.0.1/api/v1/{name}/{entity['id']}")  # fmt: skip
+        if "owners" in entity:
+            entity["owners"] = [self._owner(o["id"]) for o in entity["owners"]]
+        return entity
+
+    def _add_test_case_result(self, fqn: str, payload: Any) -> dict[str, Any]:
+        """What the SDK sends (a TestCaseResult) must be what the server reads (a CreateTestCaseResult)."""
+        TestCaseResult.model_validate(payload)
+        sent = {k: v for k, v in (payload or {}).items() if v is not None}
+        request = CreateTestCaseResult.model_validate(sent)
+        case = self.entities.get("dataQuality/testCases", {}).get(fqn)
+        if case is None or case.get("deleted"):
+            raise ApiError(404, f"testCase instance for {fqn} not found")
+        result = json.loads(request.model_dump_json(exclude_none=True))
+        result.update(id=str(uuid.uuid4()), testCaseFQN=fqn, testCase=_ref(case, "testCase"),
+                      testDefinition=case["testDefinition"])  # fmt: skip
+        check_answer(TestCaseResult, result)
+        self.results.setdefault(fqn, []).append(result)
+        latest = case.get("testCaseResult")
+        if latest is None or latest["timestamp"] <= result["timestamp"]:
+            case.update(testCaseResult=result, testCaseStatus=result["testCaseStatus"])
+            check_answer(TestCase, case)
+        return result
 
     # ---- custom properties
     def _types(self, method: str, rest: str, query: dict[str, list[str]], payload: Any) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """Catalog sync on the crawled, classified, catalogued and published demo, against the fake OpenMetadata API.
 
 What OpenMetadata users may rely on: every current resource and served dataset is a table with its columns, grades
-and owner; lineage raw → open data per kept column; an unchanged warehouse sends nothing; a withdrawn table is
-soft-deleted; the DAG is skipped, not failed, without a connection; the dry run writes requests the SDK accepts.
+and owner; each raw table's latest quality check is a test case per expectation with its result (the counts of
+governance.quality_result); lineage raw → open data per kept column; an unchanged warehouse sends nothing; a
+withdrawn table is soft-deleted; the DAG is skipped, not failed, without a connection; the dry run writes
+requests the SDK accepts.
 """
 
 from __future__ import annotations
@@ -14,14 +16,13 @@ from datetime import datetime
 
 import pytest
 
-from govdata import config
 from govdata.catalog_sync import plan
 from govdata.catalog_sync.apply import SdkServer, sync
 from govdata.catalog_sync.connection import CONN_ID, ServerSettings, client
 from govdata.catalog_sync.state import SERVED_SCHEMAS, read_state
 from govdata.commands.run_dag import run_for_day
 from tests.conftest import load_dag
-from tests.openmetadata_fake import COLLECTIONS, RunningFake
+from tests.openmetadata_fake import COLLECTIONS, ENTITY_LINK, RunningFake
 
 pytestmark = pytest.mark.integration
 
@@ -30,14 +31,11 @@ SYNC_DAY = datetime.fromisoformat("2026-11-05T08:00:00+08:00")
 
 
 @pytest.fixture(scope="module")
-def published(crawled, warehouse_conn):
-    """The demo classified (full refresh), catalogued, then published once through the DAG."""
-    from govdata.catalog.build import build_catalog_now
-    from govdata.classify.run import classify_department
+def published(quality_checked, warehouse_conn):
+    """The demo classified, catalogued, checked (the session's checks), then published once through the DAG.
 
-    for dept in config.load_departments().departments:
-        classify_department(dept, full_refresh=True)
-    build_catalog_now()
+    Quality runs before publication, as in the pipeline, so its results are in before the sync.
+    """
     run = run_for_day(load_dag("publish_open_data"), PUBLISH_DAY)
     assert str(run.state) == "success"
     return run
@@ -89,7 +87,57 @@ def test_state_has_every_current_resource_its_graded_columns_and_the_served_data
     assert len(served) == views > 0
     assert all(t.source in raw for t in served if t.source)
     assert state.data_items and any(i.department_codes for i in state.data_items)
-    assert any("quality_result" in n for n in state.notes)
+    assert not any("quality_result" in n for n in state.notes)
+    assert {(r.schema, r.table) for r in state.quality_results} == set(raw)  # every resource was checked
+
+
+#: each current resource's latest check, as the portal should show it
+_LATEST_RESULTS = """
+with latest as (
+    select distinct on (resource_code) resource_code, run_id
+    from governance.quality_result order by resource_code, checked_at desc
+)
+select r.raw_schema, r.raw_table, q.expectation_key, q.success, q.error, q.element_count, q.unexpected_count,
+       q.severity
+from governance.quality_result as q
+join latest using (resource_code, run_id)
+join catalog.resource as r on r.resource_code = q.resource_code and r.status = '有效'
+"""
+
+
+def test_quality_results_are_test_cases_with_the_counts_of_the_latest_check(state, synced, om, warehouse_conn):
+    fake, server = om
+    sync(state, server)
+    tables = {(t.schema, t.name) for t in synced.tables}
+    expected = {
+        (plan.table_fqn(state.database, schema, table), key): (success, error, elements, unexpected, severity)
+        for schema, table, key, success, error, elements, unexpected, severity in warehouse_conn.execute(
+            _LATEST_RESULTS
+        )
+        if (schema, table) in tables
+    }
+    assert expected and any(not success for success, *_ in expected.values())
+    found = {}
+    for case_fqn, case in fake.entities["dataQuality/testCases"].items():
+        table_fqn = ENTITY_LINK.fullmatch(case["entityLink"]).group(1)
+        (result,) = fake.results[case_fqn]  # one check: one result each
+        assert case["testCaseResult"]["timestamp"] == result["timestamp"]
+        found[(table_fqn, case["displayName"])] = result
+    assert set(found) == set(expected)
+    for key, (success, error, elements, unexpected, severity) in expected.items():
+        result = found[key]
+        status = "Aborted" if error else "Success" if success else "Failed"
+        assert result["testCaseStatus"] == status, key
+        values = {v["name"]: v["value"] for v in result["testResultValue"]}
+        assert values.get("unexpected_count") == (None if unexpected is None else str(unexpected)), key
+        assert values.get("element_count") == (None if elements is None else str(elements)), key
+        assert f"severity {severity}" in result["result"], key
+    suites = fake.entities["dataQuality/testSuites"]
+    assert len(suites) == len({table for table, _ in expected})
+
+    before = len(fake.calls)
+    again = sync(state, server)
+    assert [c for c in fake.calls[before:] if c.mutating] == [] and again.mutations == []
 
 
 def test_sync_of_the_demo_creates_tables_tags_terms_and_lineage_then_nothing(state, synced, synced_tables, om):
@@ -124,6 +172,8 @@ def test_sync_of_the_demo_creates_tables_tags_terms_and_lineage_then_nothing(sta
 
 
 def test_dry_run_command_writes_requests_the_sdk_accepts(synced, synced_tables, tmp_path, monkeypatch):
+    from metadata.generated.schema.tests.basic import TestCaseResult
+
     from govdata.cli import main
 
     monkeypatch.delenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", raising=False)
@@ -131,7 +181,7 @@ def test_dry_run_command_writes_requests_the_sdk_accepts(synced, synced_tables, 
     document = json.loads((tmp_path / "requests.json").read_text(encoding="utf-8"))
     assert document["dry_run"] is True and document["placeholder_ids"] is True
     requests = document["requests"]
-    assert requests and {r["method"] for r in requests} == {"PUT"}
+    assert requests and {r["method"] for r in requests} == {"PUT", "POST"}  # POST: test case results
     by_path = {f"/api/v1/{name}": coll.request for name, coll in COLLECTIONS.items()}
     tables = [r for r in requests if r["path"] == "/api/v1/tables"]
     assert len(tables) == len(synced_tables)
@@ -139,6 +189,8 @@ def test_dry_run_command_writes_requests_the_sdk_accepts(synced, synced_tables, 
         model = by_path.get(r["path"])
         if model is not None:
             model.model_validate(r["body"])  # the exact body the SDK would send parses as its request model
+        elif r["method"] == "POST":
+            TestCaseResult.model_validate(r["body"])
     assert sum(r["path"].startswith("/api/v1/metadata/types/") for r in requests) == 4
     assert sum(r["path"] == "/api/v1/lineage" for r in requests) == len(plan.plan_lineage(synced))
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from metadata.generated.schema.api.data.createTable import CreateTableRequest
@@ -12,7 +14,14 @@ from pydantic import BaseModel
 
 from govdata.catalog_sync import compare, plan
 from govdata.catalog_sync.connection import MissingToken, settings_from_connection
-from govdata.catalog_sync.state import ColumnState, DataItemState, DepartmentState, TableState, WarehouseState
+from govdata.catalog_sync.state import (
+    ColumnState,
+    DataItemState,
+    DepartmentState,
+    QualityResultState,
+    TableState,
+    WarehouseState,
+)
 from govdata.errors import ConfigError
 
 TEAM_ID = str(uuid.uuid4())
@@ -49,6 +58,43 @@ def demo_state(**changes) -> WarehouseState:
     }
     values.update(changes)
     return WarehouseState(**values)
+
+
+CHECKED_AT = datetime(2026, 11, 3, 0, 30, tzinfo=UTC)
+RAW_FQN = "govdata_warehouse.govdata.raw_gaj.hj_rkxx"
+
+
+def quality_result(key: str, type_: str, column: str | None, dimension: str | None, **changes) -> QualityResultState:
+    """One row of governance.quality_result for hj_rkxx's latest check (passed, 1000 rows, unless changed)."""
+    values = dict(success=True, element_count=1000, unexpected_count=0, unexpected_percent=0.0)
+    values.update(changes)
+    return QualityResultState(
+        "raw_gaj", "hj_rkxx", "2026-11-03T08:00:00+08:00", CHECKED_AT, "gaj.hj_rkxx", key, type_, column, dimension,
+        values.pop("severity", "critical"), **values,
+    )  # fmt: skip
+
+
+def demo_quality() -> tuple[QualityResultState, ...]:
+    """The latest check of hj_rkxx: a failed critical not-null, an errored range, the custom kinds, a compound key."""
+    return (
+        quality_result("completeness:sfzh", "expect_column_values_to_not_be_null", "sfzh", "completeness",
+                       success=False, unexpected_count=12, unexpected_percent=1.2),
+        quality_result("uniqueness:sfzh", "expect_column_values_to_be_unique", "sfzh", "uniqueness"),
+        quality_result("validity:sfzh", "expect_column_values_to_be_valid_cn_resident_id", "sfzh", "validity",
+                       success=False, unexpected_count=3, unexpected_percent=0.3, severity="warning"),
+        quality_result("validity:range:mz", "expect_column_values_to_be_between", "mz", "validity", success=False,
+                       element_count=None, unexpected_count=None, unexpected_percent=None,
+                       error='operator does not exist: text >= integer'),
+        quality_result("validity:codes:mz", "expect_column_values_to_be_in_set", "mz", "validity",
+                       parameters=(("allowedValues", '["汉族", "回族"]'),)),
+        quality_result("uniqueness:sfzh+xm", "expect_compound_columns_to_be_unique", "sfzh+xm", "uniqueness"),
+        quality_result("timeliness", "unexpected_rows_expectation", None, "timeliness", severity="warning",
+                       element_count=None, unexpected_percent=None),
+        quality_result("consistency:xm:101001/000002:xm", "unexpected_rows_expectation", "xm", "consistency",
+                       success=False, element_count=None, unexpected_count=4, unexpected_percent=None),
+        quality_result("completeness:dz", "expect_column_to_exist", "dz", "completeness", success=False,
+                       element_count=None, unexpected_count=None, unexpected_percent=None),
+    )  # fmt: skip
 
 
 def _all_desired(state: WarehouseState) -> list[plan.Desired]:
@@ -258,3 +304,120 @@ def test_server_settings_name_what_is_missing():
         settings_from_connection("om", 8585, "http", None, {})
     with pytest.raises(ConfigError, match="host is empty"):
         settings_from_connection(None, 8585, "http", "jwt", None)
+
+
+def _cases(state: WarehouseState) -> dict[str, plan.DesiredTestCase]:
+    return {c.desired.request.displayName: c for c in plan.plan_quality(state).cases}  # type: ignore[attr-defined]
+
+
+def test_a_failed_critical_not_null_check_is_a_failed_result_on_the_columns_test_case_with_counts():
+    case = _cases(demo_state(quality_results=demo_quality()))["completeness:sfzh"]
+    request = compare.request_fields(case.desired.request)
+    assert case.desired.fqn == f"{RAW_FQN}.sfzh.completeness_sfzh"
+    assert request["name"] == "completeness_sfzh" and request["testDefinition"] == "columnValuesToBeNotNull"
+    assert request["entityLink"] == f"<#E::table::{RAW_FQN}::columns::sfzh>"
+    assert "parameterValues" not in request
+    result = json.loads(case.result.model_dump_json(exclude_none=True))
+    assert result["testCaseStatus"] == "Failed"
+    assert result["timestamp"] == int(CHECKED_AT.timestamp() * 1000)
+    assert {v["name"]: v["value"] for v in result["testResultValue"]} == {"unexpected_count": "12",
+                                                                           "element_count": "1000"}  # fmt: skip
+    assert (result["failedRows"], result["passedRows"], result["failedRowsPercentage"]) == (12, 988, 1.2)
+    assert "1000 行中 12 行不符合（1.20%）" in result["result"] and "严重程度 严重" in result["result"]
+    assert "12 of 1000 rows unexpected" in result["result"] and "severity critical" in result["result"]
+
+
+def test_a_check_that_errored_is_aborted_with_its_error_and_no_counts():
+    case = _cases(demo_state(quality_results=demo_quality()))["validity:range:mz"]
+    result = json.loads(case.result.model_dump_json(exclude_none=True))
+    assert result["testCaseStatus"] == "Aborted"
+    assert "operator does not exist" in result["result"] and "could not run" in result["result"]
+    assert result["testResultValue"] == [] and "failedRows" not in result
+    assert compare.request_fields(case.desired.request)["testDefinition"] == "columnValuesToBeBetween"
+
+
+def test_passed_checks_are_success_and_results_hold_counts_never_examples():
+    cases = _cases(demo_state(quality_results=demo_quality()))
+    assert cases["uniqueness:sfzh"].result.testCaseStatus.value == "Success"
+    fields = set(QualityResultState.__dataclass_fields__)
+    assert "examples" not in fields and "observed_value" not in fields  # the state never reads a value
+    timeliness = json.loads(cases["timeliness"].result.model_dump_json(exclude_none=True))
+    assert timeliness["testResultValue"] == [{"name": "unexpected_count", "value": "0"}]
+    assert "0 条不符合" in timeliness["result"] and "严重程度 警告" in timeliness["result"]
+
+
+def test_built_in_definitions_where_they_fit_our_own_for_the_rest():
+    quality = plan.plan_quality(demo_state(quality_results=demo_quality()))
+    by_key = {c.desired.request.displayName: compare.request_fields(c.desired.request) for c in quality.cases}
+    definition = {k: (r["testDefinition"], r["entityLink"].count("::columns::")) for k, r in by_key.items()}
+    assert definition == {
+        "completeness:sfzh": ("columnValuesToBeNotNull", 1),
+        "uniqueness:sfzh": ("columnValuesToBeUnique", 1),
+        "validity:sfzh": ("govdataValidCnResidentId", 1),
+        "validity:range:mz": ("columnValuesToBeBetween", 1),
+        "validity:codes:mz": ("columnValuesToBeInSet", 1),
+        "uniqueness:sfzh+xm": ("govdataCompoundColumnsToBeUnique", 0),
+        "timeliness": ("govdataTimeliness", 0),
+        "consistency:xm:101001/000002:xm": ("govdataSourceConsistency", 1),
+        "completeness:dz": ("tableColumnNameToExist", 0),
+    }
+    assert by_key["validity:codes:mz"]["parameterValues"] == [{"name": "allowedValues", "value": '["汉族", "回族"]'}]
+    assert by_key["completeness:dz"]["parameterValues"] == [{"name": "columnName", "value": "dz"}]
+    ours = {d.fqn: compare.request_fields(d.request) for d in quality.definitions}
+    assert set(ours) == {"govdataValidCnResidentId", "govdataCompoundColumnsToBeUnique", "govdataTimeliness",
+                         "govdataSourceConsistency"}  # fmt: skip
+    assert ours["govdataValidCnResidentId"]["entityType"] == "COLUMN"
+    assert ours["govdataTimeliness"]["entityType"] == "TABLE"
+    assert ours["govdataSourceConsistency"]["dataQualityDimension"] == "Consistency"
+    assert all(r["testPlatforms"] == ["GreatExpectations"] for r in ours.values())
+    (suite,) = quality.suites
+    assert (suite.fqn, compare.request_fields(suite.request)["basicEntityReference"]) == (f"{RAW_FQN}.testSuite",
+                                                                                        RAW_FQN)  # fmt: skip
+    for desired in [*quality.definitions, *quality.suites, *(c.desired for c in quality.cases)]:
+        _round_trips(desired.request)
+
+
+def test_a_code_list_check_without_declared_codes_and_a_staff_expectation_get_definitions_named_after_gx():
+    staff = (
+        quality_result("validity:codes:mz", "expect_column_values_to_be_in_set", "mz", "validity"),
+        quality_result("5f0c…", "expect_column_values_to_match_regex", "xm", None),
+        quality_result("ab-12", "expect_table_row_count_to_be_between", None, None),
+    )
+    quality = plan.plan_quality(demo_state(quality_results=staff))
+    used = [compare.request_fields(c.desired.request)["testDefinition"] for c in quality.cases]
+    assert used == ["gx_expect_column_values_to_be_in_set", "gx_expect_column_values_to_match_regex",
+                    "gx_expect_table_row_count_to_be_between_table"]  # fmt: skip
+    assert [d.fqn for d in quality.definitions] == used
+    assert [c.desired.fqn.rsplit(".", 1)[-1] for c in quality.cases][2] == "ab-12"
+
+
+def test_test_case_names_are_safe_for_openmetadata_and_distinct():
+    assert plan.case_name("completeness:xm") == "completeness_xm"
+    assert plan.case_name("timeliness") == "timeliness"
+    plus, underscore = plan.case_name("uniqueness:a+b"), plan.case_name("uniqueness:a_b")
+    assert plus != underscore and plus.startswith("uniqueness_a_b_")
+    assert plan.is_representable(plan.case_name('completeness:a"b.c'))
+    assert "." not in plan.case_name("validity:成绩.2025") and "::" not in plan.case_name("a::b")
+    same = (quality_result("completeness:a_b", "expect_column_to_exist", "a_b", "completeness"),
+            quality_result("completeness:a:b", "expect_column_to_exist", "a:b", "completeness"))  # fmt: skip
+    fqns = [c.desired.fqn for c in plan.plan_quality(demo_state(quality_results=same)).cases]
+    assert len(set(fqns)) == 2
+
+
+def test_results_of_tables_not_synced_are_left_out():
+    elsewhere = dataclasses.replace(demo_quality()[0], table="withdrawn")
+    assert plan.plan_quality(demo_state(quality_results=(elsewhere,))).cases == []
+    assert plan.plan_quality(demo_state()).suites == []
+
+
+def test_a_test_case_as_the_server_returns_it_matches_and_a_result_is_sent_once():
+    for case in plan.plan_quality(demo_state(quality_results=demo_quality())).cases:
+        answer = _server_answer(case.desired.request, testSuite={"id": str(uuid.uuid4()), "type": "testSuite"})
+        for key in ("computePassedFailedRowCount", "useDynamicAssertion", "topDimensions", "dimensionColumns"):
+            answer.pop(key, None)  # defaults a server may leave out
+        answer["tags"] = [{"tagFQN": "GovDataGrade.L4"}]  # inherited from the column: not ours to compare
+        assert compare.differences(case.desired.request, answer) == [], case.desired.fqn
+        stamp = case.result.timestamp.root
+        assert not compare.result_sent(answer, stamp)
+        assert compare.result_sent({**answer, "testCaseResult": {"timestamp": stamp}}, stamp)
+        assert not compare.result_sent({**answer, "testCaseResult": {"timestamp": stamp - 86_400_000}}, stamp)

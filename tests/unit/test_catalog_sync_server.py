@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -15,7 +16,7 @@ from govdata.catalog_sync.apply import SdkServer, sync
 from govdata.catalog_sync.connection import ServerSettings, client
 from govdata.catalog_sync.state import ColumnState, DepartmentState, TableState
 from tests.openmetadata_fake import RunningFake
-from tests.unit.test_catalog_sync import demo_state
+from tests.unit.test_catalog_sync import demo_quality, demo_state
 
 RAW = "govdata_warehouse.govdata.raw_gaj.hj_rkxx"
 SERVED = "govdata_warehouse.govdata.open_data.gaj_hj_rkxx"
@@ -93,7 +94,7 @@ def test_withdrawn_table_is_soft_deleted_once(om):
     table_id = fake.entity("tables", RAW)["id"]
     assert _mutations(fake, before) == [("DELETE", f"/api/v1/tables/{table_id}")]
     (delete,) = [c for c in fake.calls[before:] if c.method == "DELETE"]
-    assert delete.query == {"recursive": ["false"], "hardDelete": ["false"]}
+    assert delete.query == {"recursive": ["true"], "hardDelete": ["false"]}  # with its test suite and cases
     assert fake.entity("tables", RAW)["deleted"] is True  # kept, restorable
     assert report.count("DELETE") == 1
     before = len(fake.calls)
@@ -182,7 +183,8 @@ def test_version_mismatch_and_bad_token_fail_before_anything_is_sent():
 
 def test_request_bodies_are_what_the_sdk_serialises(om):
     fake, server = om
-    report = sync(demo_state(), server)
+    report = sync(demo_state(quality_results=demo_quality()), server)
+    assert report.count("POST") == len(demo_quality())
     received = [c.body for c in fake.calls if c.mutating]
     assert [json.loads(json.dumps(m.body)) for m in report.mutations] == received
 
@@ -236,3 +238,113 @@ def test_a_department_removed_from_config_has_its_schema_soft_deleted_with_its_t
     before = len(fake.calls)
     sync(state, server)
     assert _mutations(fake, before) == []
+
+
+CASES = "/api/v1/dataQuality/testCases"
+RESULTS = "/api/v1/dataQuality/testCases/testCaseResults/"
+
+
+def test_quality_results_become_test_cases_with_results_then_nothing(om):
+    fake, server = om
+    state = demo_state(quality_results=demo_quality())
+    report = sync(state, server)
+    quality = [(m, p) for m, p in _mutations(fake) if "/dataQuality/" in p]
+    assert quality[:5] == [("PUT", "/api/v1/dataQuality/testDefinitions")] * 4 + [
+        ("PUT", "/api/v1/dataQuality/testSuites/executable")
+    ]
+    planned = [c.desired.fqn for c in _planned(demo_quality())]
+    assert [m for m, _ in quality[5:]] == ["PUT", "POST"] * len(planned)
+    # each test case is created, then its result posted to it
+    assert [(m.method, m.target) for m in report.mutations if m.path.startswith(CASES)] == [
+        pair for fqn in planned for pair in (("PUT", fqn), ("POST", fqn))
+    ]
+    assert [p for m, p in quality[5:] if m == "POST"] == [RESULTS + fqn for fqn in planned]
+    assert report.count("POST") == len(demo_quality())
+
+    not_null = fake.entity("dataQuality/testCases", f"{RAW}.sfzh.completeness_sfzh")
+    assert not_null["testDefinition"]["name"] == "columnValuesToBeNotNull"
+    assert not_null["testSuite"]["fullyQualifiedName"] == f"{RAW}.testSuite"
+    assert not_null["entityLink"] == f"<#E::table::{RAW}::columns::sfzh>"
+    (result,) = fake.results[f"{RAW}.sfzh.completeness_sfzh"]
+    assert (result["testCaseStatus"], result["failedRows"], result["passedRows"]) == ("Failed", 12, 988)
+    assert not_null["testCaseResult"]["timestamp"] == result["timestamp"]
+    (aborted,) = fake.results[f"{RAW}.mz.validity_range_mz"]
+    assert aborted["testCaseStatus"] == "Aborted"
+    statuses = sorted(r[-1]["testCaseStatus"] for r in fake.results.values())
+    assert statuses == ["Aborted"] + ["Failed"] * 4 + ["Success"] * 4
+    timeliness = fake.entity("dataQuality/testCases", f"{RAW}.timeliness")
+    assert timeliness["testDefinition"]["name"] == "govdataTimeliness"
+    assert timeliness["entityLink"] == f"<#E::table::{RAW}>"
+    assert fake.entity("dataQuality/testDefinitions", "govdataTimeliness")["entityType"] == "TABLE"
+
+    before = len(fake.calls)
+    again = sync(state, server)
+    assert _mutations(fake, before) == [] and again.mutations == []
+    assert any(c.path.startswith(CASES + "/name/") for c in fake.calls[before:])  # compared with the server
+
+
+def test_a_new_check_adds_results_only_and_a_vanished_expectation_keeps_its_test_case(om):
+    fake, server = om
+    first = demo_quality()
+    sync(demo_state(quality_results=first), server)
+    later = tuple(
+        dataclasses.replace(r, run_id="2026-11-04T08:00:00+08:00", checked_at=r.checked_at + timedelta(days=1))
+        for r in first[1:]
+    )  # the next day's check no longer has completeness:sfzh (staff suppressed it)
+    before = len(fake.calls)
+    report = sync(demo_state(quality_results=later), server)
+    assert {m for m, _ in _mutations(fake, before)} == {"POST"}
+    assert report.count("POST") == len(later)
+    assert all(len(fake.results[c.desired.fqn]) == 2 for c in _planned(later))
+    # left, with its last result: the server keeps results as history, and staff may have linked incidents to it
+    assert fake.entity("dataQuality/testCases", f"{RAW}.sfzh.completeness_sfzh")["deleted"] is False
+    before = len(fake.calls)
+    sync(demo_state(quality_results=first), server)  # an older check read again: nothing goes back in time
+    assert _mutations(fake, before) == []
+
+
+def _planned(results):
+    from govdata.catalog_sync import plan
+
+    return plan.plan_quality(demo_state(quality_results=results)).cases
+
+
+def test_a_withdrawn_table_goes_with_its_test_suite_and_cases_and_they_come_back_with_it(om):
+    fake, server = om
+    state = demo_state(quality_results=demo_quality())
+    sync(state, server)
+    withdrawn = dataclasses.replace(state, tables=state.tables[1:])
+    before = len(fake.calls)
+    sync(withdrawn, server)
+    (delete,) = [c for c in fake.calls[before:] if c.mutating]
+    assert delete.method == "DELETE" and delete.query["recursive"] == ["true"]
+    assert fake.entity("dataQuality/testSuites", f"{RAW}.testSuite")["deleted"] is True
+    cases = [c for f, c in fake.entities["dataQuality/testCases"].items() if f.startswith(RAW + ".")]
+    assert len(cases) == len(demo_quality()) and all(c["deleted"] for c in cases)
+    before = len(fake.calls)
+    sync(withdrawn, server)
+    assert _mutations(fake, before) == []  # the results of a table not synced are not sent
+    sync(state, server)  # back in the catalog: table, suite and test cases restored by their PUTs
+    assert not any(c["deleted"] for f, c in fake.entities["dataQuality/testCases"].items() if f.startswith(RAW))
+    assert fake.entity("dataQuality/testSuites", f"{RAW}.testSuite")["deleted"] is False
+
+
+def test_the_fake_refuses_test_cases_the_server_would(om):
+    """A wrong level, a missing required parameter, an unknown column or definition: refused, as on the server."""
+    from metadata.generated.schema.api.tests.createTestCase import CreateTestCaseRequest
+
+    fake, server = om
+    sync(demo_state(quality_results=demo_quality()), server)
+
+    def put(**fields) -> int:
+        request = CreateTestCaseRequest.model_validate({"name": "x", **fields})
+        status, _ = fake.handle("PUT", CASES, request.model_dump_json().encode(), f"Bearer {fake.token}")
+        return status
+
+    column = f"<#E::table::{RAW}::columns::mz>"
+    assert put(testDefinition="columnValuesToBeNotNull", entityLink=f"<#E::table::{RAW}>") == 400  # level
+    assert put(testDefinition="columnValuesToBeInSet", entityLink=column, parameterValues=[]) == 400  # required
+    assert put(testDefinition="columnValuesToBeNotNull", entityLink=f"<#E::table::{RAW}::columns::nope>") == 400
+    assert put(testDefinition="noSuchDefinition", entityLink=column) == 404
+    assert put(testDefinition="columnValuesToBeNotNull", entityLink=f"<#E::table::{RAW}x::columns::mz>") == 404
+    assert put(testDefinition="columnValuesToBeNotNull", entityLink=column) == 200

@@ -1,7 +1,8 @@
 """Diff the planned entities against the server and send only what differs, through the SDK client.
 
 Order: teams → classifications and tags → glossary and terms → custom properties of tables → service, database,
-schemas, tables → soft-delete of tables the catalog no longer has → lineage. Every mutating request is recorded
+schemas, tables → soft-delete of tables the catalog no longer has → quality: our test definitions, each checked
+table's basic test suite, test cases, the latest check's results → lineage. Every mutating request is recorded
 (method, path, body as the SDK serialises it); a dry run records them without sending.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -18,6 +20,7 @@ from govdata.catalog_sync.state import WarehouseState
 
 if TYPE_CHECKING:
     from metadata.generated.schema.api.lineage.addLineage import AddLineageRequest
+    from metadata.generated.schema.tests.basic import TestCaseResult
     from metadata.ingestion.models.custom_properties import OMetaCustomProperties
     from metadata.ingestion.ometa.ometa_api import OpenMetadata
     from pydantic import BaseModel
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 API = "/api/v1"
+#: ``ensure`` without a current entity given: fetch it
+_FETCH = object()
 
 
 class Server(Protocol):
@@ -59,6 +64,12 @@ class Server(Protocol):
 
     def add_lineage(self, request: AddLineageRequest) -> None:
         """PUT the lineage edge."""
+
+    def put_test_suite(self, desired: plan.Desired) -> dict[str, Any]:
+        """Create or update a table's basic (executable) test suite; returns it."""
+
+    def add_test_case_result(self, test_case_fqn: str, result: TestCaseResult) -> None:
+        """POST a result to the test case."""
 
 
 def _json(model: BaseModel) -> dict[str, Any]:
@@ -130,6 +141,17 @@ class SdkServer:
         if isinstance(result, dict) and result.get("error"):
             raise RuntimeError(result["error"])
 
+    def put_test_suite(self, desired: plan.Desired) -> dict[str, Any]:
+        """``create_or_update_executable_test_suite`` (PUT …/testSuites/executable)."""
+        from metadata.generated.schema.api.tests.createTestSuite import CreateTestSuiteRequest
+
+        assert isinstance(desired.request, CreateTestSuiteRequest)
+        return _json(self.metadata.create_or_update_executable_test_suite(desired.request))
+
+    def add_test_case_result(self, test_case_fqn: str, result: TestCaseResult) -> None:
+        """``add_test_case_results``."""
+        self.metadata.add_test_case_results(result, test_case_fqn)
+
 
 class NoServer:
     """An empty server for a dry run without a connection: everything would be created."""
@@ -174,6 +196,14 @@ class NoServer:
         """Never called: a dry run records instead."""
         raise NotImplementedError
 
+    def put_test_suite(self, desired: plan.Desired) -> dict[str, Any]:  # pragma: no cover
+        """Never called: a dry run records instead."""
+        raise NotImplementedError
+
+    def add_test_case_result(self, test_case_fqn: str, result: TestCaseResult) -> None:  # pragma: no cover
+        """Never called: a dry run records instead."""
+        raise NotImplementedError
+
 
 def placeholder_id(kind: str, fqn: str) -> str:
     """A stable stand-in for the id the server would assign (dry runs only; named so in the output)."""
@@ -214,7 +244,7 @@ class SyncReport:
         verb = "would send" if self.dry_run else "sent"
         return (
             f"OpenMetadata sync: {self.unchanged} unchanged, {verb} {self.count('PUT')} PUT,"
-            f" {self.count('DELETE')} soft DELETE"
+            f" {self.count('DELETE')} soft DELETE, {self.count('POST')} test case result(s)"
         )
 
 
@@ -233,19 +263,27 @@ def sync(state: WarehouseState, server: Server, *, dry_run: bool = False) -> Syn
     state, left_out = plan.representable(state)
     report = SyncReport(dry_run=dry_run, notes=[*state.notes, *left_out])
 
-    def ensure(desired: plan.Desired) -> str:
-        current = server.fetch(desired)
+    def ensure(
+        desired: plan.Desired,
+        path: str = "",
+        put: Callable[[plan.Desired], dict[str, Any]] = server.put,
+        current: dict[str, Any] | None | object = _FETCH,
+    ) -> str:
+        """PUT the desired entity unless the server (``current``, else fetched now) already matches it."""
+        if current is _FETCH:
+            current = server.fetch(desired)
+        assert current is None or isinstance(current, dict)
         changed = compare.differences(desired.request, current)
         if current is not None and not changed:
             report.unchanged += 1
             return str(current["id"])
         body = _body(desired.request, context={"mask_secrets": False}, by_alias=True)
         report.mutations.append(
-            Mutation("PUT", API + _suffix(desired.request), desired.fqn, body, changed if current else [])
+            Mutation("PUT", path or API + _suffix(desired.request), desired.fqn, body, changed if current else [])
         )
         if dry_run:
             return str(current["id"]) if current else placeholder_id(desired.entity.__name__, desired.fqn)
-        return str(server.put(desired)["id"])
+        return str(put(desired)["id"])
 
     team_ids = {d.fqn: ensure(d) for d in plan.plan_teams(state)}
     for desired in plan.plan_classifications(state):
@@ -257,8 +295,37 @@ def sync(state: WarehouseState, server: Server, *, dry_run: bool = False) -> Syn
     for desired in plan.plan_warehouse(state, team_ids):
         table_ids[desired.fqn] = ensure(desired)
     _soft_delete_stale(state, server, report, dry_run, set(table_ids))
+    quality = plan.plan_quality(state)
+    for desired in quality.definitions:
+        ensure(desired)
+    for desired in quality.suites:
+        ensure(desired, f"{API}/dataQuality/testSuites/executable", server.put_test_suite)
+    for case in quality.cases:
+        _ensure_test_case(case, server, report, dry_run, ensure)
     _ensure_lineage(state, server, report, dry_run, table_ids)
     return report
+
+
+def _ensure_test_case(
+    case: plan.DesiredTestCase, server: Server, report: SyncReport, dry_run: bool, ensure: Callable[..., str]
+) -> None:
+    """The test case (PUT when it differs), then its result unless the server has it or a later one.
+
+    The server keeps every result by timestamp; the latest one it returns with the test case (``testCaseResult``)
+    says whether this check's result was sent already, so a re-run of the sync adds nothing.
+    """
+    from metadata.ingestion.ometa.utils import quote
+
+    current = server.fetch(case.desired)
+    timestamp = case.result.timestamp.root
+    ensure(case.desired, current=current)
+    if compare.result_sent(current, timestamp):
+        report.unchanged += 1
+        return
+    path = f"{API}/dataQuality/testCases/testCaseResults/{quote(case.desired.fqn)}"
+    report.mutations.append(Mutation("POST", path, case.desired.fqn, _body(case.result)))
+    if not dry_run:
+        server.add_test_case_result(case.desired.fqn, case.result)
 
 
 def _ensure_custom_properties(server: Server, report: SyncReport, dry_run: bool) -> None:
@@ -282,7 +349,8 @@ def _soft_delete_stale(
     """What the warehouse no longer has, soft-deleted (``DELETE …?hardDelete=false``: restorable on the server).
 
     A ``raw_<dept>`` schema of a department no longer in config goes with its tables (recursive); in the schemas
-    the sync owns, each table the catalog withdrew (or a dataset no longer served) goes alone.
+    the sync owns, each table the catalog withdrew (or a dataset no longer served) goes with what it contains,
+    its basic test suite and test cases (recursive: the server refuses to delete a table that has them without).
     """
 
     def delete(collection: str, entity: dict[str, Any], recursive: bool) -> None:
@@ -299,7 +367,7 @@ def _soft_delete_stale(
     for name in managed:
         for table in server.tables_in(plan.fqn(plan.SERVICE, state.database, name)):
             if table["fullyQualifiedName"] not in wanted and not table.get("deleted"):
-                delete("tables", table, recursive=False)
+                delete("tables", table, recursive=True)
 
 
 def _ensure_lineage(

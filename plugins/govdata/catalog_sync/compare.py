@@ -19,7 +19,10 @@ from pydantic import BaseModel
 MANAGED_CLASSIFICATIONS = ("GovDataGrade", "GovDataEntity", "PII")
 
 #: request fields holding the FQN of another entity; the server answers them as an EntityReference
-REFERENCE_FIELDS = frozenset({"service", "database", "databaseSchema", "classification", "glossary", "parent"})
+REFERENCE_FIELDS = frozenset(
+    {"service", "database", "databaseSchema", "classification", "glossary", "parent", "testDefinition",
+     "basicEntityReference"}
+)  # fmt: skip
 
 
 def request_fields(request: BaseModel) -> dict[str, Any]:
@@ -28,11 +31,25 @@ def request_fields(request: BaseModel) -> dict[str, Any]:
 
 
 def differences(request: BaseModel, current: Mapping[str, Any] | None) -> list[str]:
-    """The request's fields the current entity does not match (all of them when there is no entity)."""
+    """The request's fields the current entity does not match (all of them when there is no entity).
+
+    A field the request leaves at its model's default is not compared: the SDK sends it (a test case's ``tags: []``,
+    ``topDimensions``), but the server may leave it out or fill it (a test case inherits its column's tags).
+    """
     wanted = request_fields(request)
     if current is None:
         return sorted(wanted)
-    return [key for key, value in wanted.items() if not same(key, value, current.get(key))]
+    return [
+        key
+        for key, value in wanted.items()
+        if key in request.model_fields_set and not same(key, value, current.get(key))
+    ]
+
+
+def result_sent(current: Mapping[str, Any] | None, timestamp: int) -> bool:
+    """Whether a test case on the server already has a result at ``timestamp`` or later (its latest one)."""
+    latest = (current or {}).get("testCaseResult") or {}
+    return isinstance(latest.get("timestamp"), int) and latest["timestamp"] >= timestamp
 
 
 def same(key: str, want: Any, have: Any) -> bool:

@@ -6,6 +6,8 @@ come in as arguments, so every function is tested with plain values.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -21,6 +23,9 @@ from metadata.generated.schema.api.data.createTable import CreateTableRequest
 from metadata.generated.schema.api.lineage.addLineage import AddLineageRequest
 from metadata.generated.schema.api.services.createDatabaseService import CreateDatabaseServiceRequest
 from metadata.generated.schema.api.teams.createTeam import CreateTeamRequest
+from metadata.generated.schema.api.tests.createTestCase import CreateTestCaseRequest
+from metadata.generated.schema.api.tests.createTestDefinition import CreateTestDefinitionRequest
+from metadata.generated.schema.api.tests.createTestSuite import CreateTestSuiteRequest
 from metadata.generated.schema.entity.classification.classification import Classification
 from metadata.generated.schema.entity.classification.tag import Tag
 from metadata.generated.schema.entity.data.database import Database
@@ -30,6 +35,10 @@ from metadata.generated.schema.entity.data.glossaryTerm import GlossaryTerm
 from metadata.generated.schema.entity.data.table import Column, DataType, Table
 from metadata.generated.schema.entity.services.databaseService import DatabaseService, DatabaseServiceType
 from metadata.generated.schema.entity.teams.team import Team, TeamType
+from metadata.generated.schema.tests.basic import TestCaseResult, TestCaseStatus
+from metadata.generated.schema.tests.testCase import TestCase
+from metadata.generated.schema.tests.testDefinition import DataQualityDimensions, EntityType, TestDefinition
+from metadata.generated.schema.tests.testSuite import TestSuite
 from metadata.generated.schema.type.customProperty import PropertyType
 from metadata.generated.schema.type.entityLineage import Source as LineageSource
 from metadata.generated.schema.type.entityReference import EntityReference
@@ -40,7 +49,15 @@ from metadata.ingestion.source.database.column_type_parser import ColumnTypePars
 from metadata.utils.fqn import quote_name
 from pydantic import BaseModel
 
-from govdata.catalog_sync.state import SERVED_SCHEMAS, ColumnState, DepartmentState, TableState, WarehouseState
+from govdata.catalog_sync.state import (
+    SERVED_SCHEMAS,
+    ColumnState,
+    DepartmentState,
+    QualityResultState,
+    TableState,
+    WarehouseState,
+)
+from govdata.quality import suites
 
 SERVICE = "govdata_warehouse"
 GRADE_CLASSIFICATION = "GovDataGrade"
@@ -399,3 +416,241 @@ def plan_lineage(state: WarehouseState) -> list[DesiredEdge]:
 def fqn_child(parent: str, name: str) -> str:
     """FQN of a column (or any child) under its parent's FQN."""
     return f"{parent}.{quote_name(name)}"
+
+
+# ---- quality results as test cases
+
+#: GX expectation type → OpenMetadata's built-in test definition that checks the same (the server ships them)
+BUILT_IN_DEFINITIONS = {
+    suites.NOT_NULL: "columnValuesToBeNotNull",
+    suites.UNIQUE: "columnValuesToBeUnique",
+    suites.BETWEEN: "columnValuesToBeBetween",
+    suites.IN_SET: "columnValuesToBeInSet",
+    suites.COLUMN_EXISTS: "tableColumnNameToExist",
+}
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A test definition of ours (none built in fits): name, level, dimension, 显示名 and description."""
+
+    name: str
+    entity_type: EntityType
+    dimension: DataQualityDimensions
+    display_name: str
+    description: str
+
+    def request(self) -> CreateTestDefinitionRequest:
+        """The SDK request; results come from Great Expectations, so that is its platform."""
+        return CreateTestDefinitionRequest.model_validate(
+            dict(
+                name=self.name,
+                displayName=self.display_name,
+                description=self.description,
+                entityType=self.entity_type,
+                testPlatforms=["GreatExpectations"],
+                dataQualityDimension=self.dimension,
+            )
+        )
+
+
+_VALIDITY_LABELS = {
+    "CN_RESIDENT_ID": ("govdataValidCnResidentId", "有效身份证号", "居民身份证号有效（校验位、出生日期、行政区划）"),
+    "CN_USCC": ("govdataValidCnUscc", "有效统一社会信用代码", "统一社会信用代码有效（登记机关、类别、区划、校验位）"),
+    "CN_MOBILE": ("govdataValidCnMobile", "有效手机号", "手机号有效（11 位，号段有效）"),
+    "CN_DIVISION_CODE": ("govdataValidCnDivisionCode", "有效行政区划代码", "行政区划代码有效（GB/T 2260）"),
+}
+#: GX expectation type (or the dimension of an unexpected-rows check) → our own definition
+CUSTOM_DEFINITIONS: dict[str, Definition] = {
+    **{
+        suites.VALIDITY_TYPES[entity]: Definition(
+            name, EntityType.COLUMN, DataQualityDimensions.Validity, label,
+            f"govdata 有效性检查：{text}（Great Expectations `{suites.VALIDITY_TYPES[entity]}`）",
+        )
+        for entity, (name, label, text) in _VALIDITY_LABELS.items()
+    },
+    suites.COMPOUND_UNIQUE: Definition(
+        "govdataCompoundColumnsToBeUnique", EntityType.TABLE, DataQualityDimensions.Uniqueness, "组合键唯一",
+        "govdata 唯一性检查：多列组合键取值唯一（Great Expectations `expect_compound_columns_to_be_unique`）",
+    ),
+    "timeliness": Definition(
+        "govdataTimeliness", EntityType.TABLE, DataQualityDimensions.Accuracy, "按更新周期及时更新",
+        "govdata 及时性检查：资源按目录声明的更新周期更新（catalog.resource.is_stale）；"
+        "OpenMetadata 没有及时性维度，记在 Accuracy 下",
+    ),
+    "consistency": Definition(
+        "govdataSourceConsistency", EntityType.COLUMN, DataQualityDimensions.Consistency, "一数一源一致",
+        "govdata 一致性检查（一数一源）：副本字段与权威数源部门的字段按键比对一致（catalog.source_conflict）",
+    ),
+}  # fmt: skip
+
+_STATUS = {
+    TestCaseStatus.Success: ("通过", "Success"),
+    TestCaseStatus.Failed: ("未通过", "Failed"),
+    TestCaseStatus.Aborted: ("未能执行", "Aborted"),
+}
+_SEVERITY = {"critical": "严重", "warning": "警告", "info": "提示"}
+_UNSAFE_NAME = re.compile(r"[^\w\-]+")
+
+
+def definition_of(result: QualityResultState, column_level: bool) -> tuple[str, Definition | None]:
+    """The test definition's FQN for a result, and ours to create (None: OpenMetadata's built-in one).
+
+    A built-in with a required parameter we cannot fill (a staff-added code-list check not in
+    config/quality.yaml) and any other expectation type get a definition named after the GX type.
+    """
+    built_in = BUILT_IN_DEFINITIONS.get(result.expectation_type)
+    if built_in == "columnValuesToBeInSet" and not result.parameters:
+        built_in = None
+    if built_in is not None and column_level != (built_in == "tableColumnNameToExist"):
+        return built_in, None
+    custom = CUSTOM_DEFINITIONS.get(result.expectation_type)
+    if result.expectation_type == suites.UNEXPECTED_ROWS and result.dimension in ("timeliness", "consistency"):
+        custom = CUSTOM_DEFINITIONS[result.dimension]
+    level = EntityType.COLUMN if column_level else EntityType.TABLE
+    if custom is None or custom.entity_type is not level:
+        name = _UNSAFE_NAME.sub("_", f"gx_{result.expectation_type}") + ("" if column_level else "_table")
+        custom = Definition(
+            name, level, DataQualityDimensions.NoDimension, result.expectation_type,
+            f"Great Expectations `{result.expectation_type}`（govdata 质量检查，工作人员添加的期望）",
+        )  # fmt: skip
+    return custom.name, custom
+
+
+def case_name(key: str) -> str:
+    """An OpenMetadata name for an expectation key: word characters and ``-`` kept, ``:`` and the rest ``_``.
+
+    ``completeness:xm`` → ``completeness_xm``. A key with other characters replaced (``uniqueness:a+b``,
+    ``consistency:bh:101001/000001:bh``) gets a short hash of itself too, so keys that differ only there
+    (``uniqueness:a+b``, ``uniqueness:a_b``) stay two test cases.
+    """
+    safe = _UNSAFE_NAME.sub("_", key).strip("_") or "check"
+    if _UNSAFE_NAME.sub("", key.replace(":", "")) == key.replace(":", ""):
+        return safe
+    return f"{safe}_{_short_hash(key)}"
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:6]
+
+
+@dataclass(frozen=True)
+class DesiredTestCase:
+    """A test case as it should be, and the result of the latest check to add to it (once)."""
+
+    desired: Desired
+    result: TestCaseResult
+
+
+@dataclass(frozen=True)
+class QualityPlan:
+    """Our test definitions, the basic test suite of each checked table, its test cases with their results."""
+
+    definitions: list[Desired]
+    suites: list[Desired]
+    cases: list[DesiredTestCase]
+
+
+def plan_quality(state: WarehouseState) -> QualityPlan:
+    """Each synced raw table's latest check as test cases (one per expectation) with their results."""
+    tables = {(t.schema, t.name): t for t in state.tables if t.schema not in SERVED_SCHEMAS}
+    definitions: dict[str, Desired] = {}
+    suites_: dict[str, Desired] = {}
+    cases = []
+    taken: set[str] = set()
+    for result in state.quality_results:
+        table = tables.get((result.schema, result.table))
+        if table is None:
+            continue  # not synced (withdrawn, or a name OpenMetadata cannot hold)
+        parent = table_fqn(state.database, table.schema, table.name)
+        column = result.column_name if result.column_name in {c.name for c in table.columns} else None
+        if result.expectation_type == suites.COLUMN_EXISTS:
+            column = None  # OpenMetadata checks a column's existence on the table
+        definition, custom = definition_of(result, column is not None)
+        if custom is not None and custom.name not in definitions:
+            definitions[custom.name] = Desired(TestDefinition, fqn(custom.name), custom.request())
+        if parent not in suites_:
+            suites_[parent] = Desired(TestSuite, fqn_child(parent, "testSuite"), _test_suite(parent, table))
+        name = case_name(result.expectation_key)
+        case_fqn = fqn_child(fqn_child(parent, column) if column else parent, name)
+        if case_fqn in taken:  # two keys that read the same once made safe (``completeness:a_b``, ``…:a:b``)
+            name = f"{name}_{_short_hash(result.expectation_key)}"
+            case_fqn = fqn_child(fqn_child(parent, column) if column else parent, name)
+        taken.add(case_fqn)
+        parameters = list(result.parameters)
+        if definition == "tableColumnNameToExist":
+            parameters = [("columnName", result.column_name or "")]
+        request = CreateTestCaseRequest.model_validate(
+            dict(
+                name=name,
+                displayName=result.expectation_key,
+                description=_test_case_description(result),
+                testDefinition=definition,
+                entityLink=entity_link(parent, column),
+                parameterValues=[{"name": k, "value": v} for k, v in parameters] or None,
+            )
+        )
+        cases.append(DesiredTestCase(Desired(TestCase, case_fqn, request, ("testCaseResult",)), case_result(result)))
+    return QualityPlan(list(definitions.values()), list(suites_.values()), cases)
+
+
+def entity_link(table: str, column: str | None = None) -> str:
+    """``<#E::table::FQN>`` or ``<#E::table::FQN::columns::col>``, as the SDK builds it."""
+    from metadata.utils.entity_link import get_entity_link
+
+    return get_entity_link(Table, fqn=table, column_name=column)
+
+
+def _test_suite(parent: str, table: TableState) -> CreateTestSuiteRequest:
+    return CreateTestSuiteRequest.model_validate(
+        dict(
+            name=fqn_child(parent, "testSuite"),
+            displayName=f"{table.display_name} 质量检查",
+            description=f"govdata 数据质量检查（Great Expectations）：{table.display_name}",
+            basicEntityReference=parent,
+        )
+    )
+
+
+def _test_case_description(result: QualityResultState) -> str:
+    where = f"字段 {result.column_name}" if result.column_name else "整表"
+    return (
+        f"govdata 质量检查 {result.expectation_key}（{result.dimension or '未分维度'}，"
+        f"严重程度 {_SEVERITY.get(result.severity, result.severity)}）：{where}。"
+        f"Great Expectations `{result.expectation_type}`，套件 {result.suite_name}"
+    )
+
+
+def case_result(result: QualityResultState) -> TestCaseResult:
+    """The check's result: status, its time, counts (never a value, not even the masked examples)."""
+    if result.error:
+        status = TestCaseStatus.Aborted
+    else:
+        status = TestCaseStatus.Success if result.success else TestCaseStatus.Failed
+    cn, en = _STATUS[status]
+    severity = f"严重程度 {_SEVERITY.get(result.severity, result.severity)} / severity {result.severity}"
+    if status is TestCaseStatus.Aborted:
+        text = f"{cn}：检查无法运行（{result.error}）；{severity}。{en}: the check could not run."
+    elif result.unexpected_count is not None and result.element_count is not None:
+        percent = f"（{result.unexpected_percent:.2f}%）" if result.unexpected_percent is not None else ""
+        text = (
+            f"{cn}：{result.element_count} 行中 {result.unexpected_count} 行不符合{percent}；{severity}。"
+            f"{en}: {result.unexpected_count} of {result.element_count} rows unexpected."
+        )
+    elif result.unexpected_count is not None:
+        text = f"{cn}：{result.unexpected_count} 条不符合；{severity}。{en}: {result.unexpected_count} unexpected."
+    else:
+        text = f"{cn}；{severity}。{en}."
+    values = [("unexpected_count", result.unexpected_count), ("element_count", result.element_count)]
+    failed, total = result.unexpected_count, result.element_count
+    return TestCaseResult.model_validate(
+        dict(
+            timestamp=int(result.checked_at.timestamp() * 1000),
+            testCaseStatus=status,
+            result=text,
+            testResultValue=[{"name": k, "value": str(v)} for k, v in values if v is not None],
+            failedRows=failed,
+            passedRows=total - failed if failed is not None and total is not None else None,
+            failedRowsPercentage=result.unexpected_percent,
+        )
+    )

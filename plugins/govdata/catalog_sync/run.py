@@ -75,7 +75,8 @@ def sync_task() -> dict[str, Any]:
     if settings is None:
         raise AirflowSkipException(NOT_CONFIGURED)
     report = sync_catalog(settings)
-    return {"unchanged": report.unchanged, "put": report.count("PUT"), "soft_deleted": report.count("DELETE")}
+    return {"unchanged": report.unchanged, "put": report.count("PUT"), "soft_deleted": report.count("DELETE"),
+            "test_case_results": report.count("POST")}  # fmt: skip
 
 
 def summary_line() -> str:

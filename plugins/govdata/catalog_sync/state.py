@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from govdata import config
@@ -68,6 +69,29 @@ class DataItemState:
 
 
 @dataclass(frozen=True)
+class QualityResultState:
+    """One expectation's result of a raw table's latest check (governance.quality_result): counts, never values."""
+
+    schema: str  # the resource's raw snapshot table
+    table: str
+    run_id: str
+    checked_at: datetime
+    suite_name: str
+    expectation_key: str
+    expectation_type: str
+    column_name: str | None
+    dimension: str | None
+    severity: str
+    success: bool
+    element_count: int | None = None
+    unexpected_count: int | None = None
+    unexpected_percent: float | None = None
+    error: str | None = None
+    #: what config/quality.yaml declares for a range or code-list check (OpenMetadata's parameter values)
+    parameters: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class WarehouseState:
     """Everything the sync needs from the warehouse, read at one moment."""
 
@@ -75,6 +99,7 @@ class WarehouseState:
     departments: tuple[DepartmentState, ...]
     tables: tuple[TableState, ...]
     data_items: tuple[DataItemState, ...] = ()
+    quality_results: tuple[QualityResultState, ...] = ()
     notes: tuple[str, ...] = field(default=())  # what was skipped and why (logged by the sync)
 
     @property
@@ -118,6 +143,23 @@ where d.current_version is not null and d.served_schema is not null
 order by d.served_schema, d.dataset_id
 """
 
+#: each current resource's latest run (by checked_at): its results only, one row per expectation
+_QUALITY = """
+with latest as (
+    select distinct on (q.resource_code) q.resource_code, q.run_id, q.department_code
+    from governance.quality_result as q
+    order by q.resource_code, q.checked_at desc, q.run_id desc
+)
+select r.raw_schema, r.raw_table, q.run_id, q.checked_at, q.suite_name, q.expectation_key, q.expectation_type,
+       q.column_name, q.dimension, q.severity, q.success, q.element_count, q.unexpected_count,
+       q.unexpected_percent::float8, q.error, q.department_code, q.source_name
+from latest as l
+join governance.quality_result as q
+    on q.resource_code = l.resource_code and q.run_id = l.run_id and q.department_code = l.department_code
+join catalog.resource as r on r.resource_code = q.resource_code and r.status = '有效' and r.raw_table is not null
+order by r.raw_schema, r.raw_table, q.expectation_key
+"""
+
 _VIEW_COLUMNS = """
 select table_name, column_name, data_type, character_maximum_length
 from information_schema.columns where table_schema = %s order by table_name, ordinal_position
@@ -158,13 +200,17 @@ def read_state(conn: psycopg.Connection) -> WarehouseState:
         tables += _served_tables(conn, raw_by_code)
     else:
         notes.append("publish.dataset does not exist yet: open_data / conditional_data not synced, no lineage")
+    quality: tuple[QualityResultState, ...] = ()
     if scalar(conn.execute("select to_regclass('governance.quality_result') is null")):
         notes.append("governance.quality_result does not exist yet: no test cases synced")
+    else:
+        quality = _quality_results(conn)
     return WarehouseState(
         database=config.load_platform().warehouse_db,
         departments=departments,
         tables=tuple(tables),
         data_items=_data_items(conn),
+        quality_results=quality,
         notes=tuple(notes),
     )
 
@@ -214,3 +260,27 @@ def _data_items(conn: psycopg.Connection) -> tuple[DataItemState, ...]:
         DataItemState(item, e["status"], tuple(e["depts"]), tuple(sorted(e["holders"])), tuple(e["sources"]))
         for item, e in grouped.items()
     )
+
+
+def _quality_results(conn: psycopg.Connection) -> tuple[QualityResultState, ...]:
+    """The latest check of every current resource, with the parameters config/quality.yaml declares."""
+    from govdata.quality.suites import BETWEEN, IN_SET
+
+    quality = config.load_quality_config()
+    out = []
+    for row in conn.execute(_QUALITY):
+        *values, department, source_name = row
+        kind, column = values[6], values[7]
+        declared = quality.rules(department, source_name)
+        params: tuple[tuple[str, str], ...] = ()
+        if kind == IN_SET and column in declared.code_lists:
+            params = (("allowedValues", json.dumps(declared.code_lists[column], ensure_ascii=False)),)
+        elif kind == BETWEEN and column in declared.ranges:
+            bounds = declared.ranges[column]
+            params = tuple(
+                (name, str(value))
+                for name, value in (("minValue", bounds.min), ("maxValue", bounds.max))
+                if isinstance(value, int | float)  # OpenMetadata's bounds are numbers; a date range has none
+            )
+        out.append(replace(QualityResultState(*values), parameters=params))
+    return tuple(out)
