@@ -75,6 +75,8 @@ class DepartmentReport:
     fix_count: int
     #: 数据质量通过率 per quality dimension at the latest check of the period: (dimension, checks, passed, rate, change)
     pass_rates: list[tuple[str, int, int, float, float | None]] = field(default_factory=list)
+    #: the level of the total alone, before the caps
+    band_level: int | None = None
     charts: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -134,7 +136,7 @@ def report_data(conn: psycopg.Connection, period: str, max_fixes: int = 20) -> d
             code, total["department_name"], period, _float(total["value"]), total["level"], total["level_name"],
             total["rank"], len(totals), _float(before.get((code, "total", "total"), {}).get("value")), dimensions,
             indicators, [(p, _float(v)) for d, p, v in history if d == code], fixes.get(code, [])[:max_fixes],
-            len(fixes.get(code, [])), pass_rates.get(code, []),
+            len(fixes.get(code, [])), pass_rates.get(code, []), total["band_level"],
         )  # fmt: skip
     return reports
 

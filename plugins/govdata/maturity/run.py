@@ -79,6 +79,13 @@ class DepartmentScore:
     rank: int | None
     previous: float | None
     fixes: list[Fix]
+    #: the level the total alone would have; above ``level`` when a cap (weakest dimension, leak) held it down
+    band_level: int | None = None
+
+    @property
+    def capped(self) -> bool:
+        """True when a cap held the level below the band of the total."""
+        return self.level is not None and self.band_level is not None and self.level < self.band_level
 
     @property
     def change(self) -> float | None:
@@ -94,7 +101,7 @@ def department_scores(conn: psycopg.Connection, period: str, top_fixes: int = 3)
         return []
     rows = conn.execute(
         """
-        select s.department_code, s.department_name, s.value, s.level, s.level_name, s.rank, p.value
+        select s.department_code, s.department_name, s.value, s.level, s.level_name, s.rank, p.value, s.band_level
         from maturity.score s
         left join maturity.score p
             on p.department_code = s.department_code and p.scope = 'total' and p.period = %s
@@ -105,8 +112,8 @@ def department_scores(conn: psycopg.Connection, period: str, top_fixes: int = 3)
     ).fetchall()
     fixes = fix_lists(conn, period, top_fixes)
     return [
-        DepartmentScore(code, name, _num(total), level, level_name, rank, _num(previous), fixes.get(code, []))
-        for code, name, total, level, level_name, rank, previous in rows
+        DepartmentScore(code, name, _num(total), level, level_name, rank, _num(previous), fixes.get(code, []), band)
+        for code, name, total, level, level_name, rank, previous, band in rows
     ]
 
 
@@ -146,7 +153,10 @@ def summary_lines(period: str) -> list[str]:
     for s in scores:
         total = "无证据" if s.total is None else f"{s.total:.2f}"
         change = "" if s.change is None else f", {s.change:+.2f} since {previous_period(period)}"
-        lines.append(f"  {s.rank or '-'}. {s.name} ({s.department}): {total}, level {s.level} {s.level_name}{change}")
+        capped = f" (capped from {s.band_level}: weakest dimension or a leak finding)" if s.capped else ""
+        lines.append(
+            f"  {s.rank or '-'}. {s.name} ({s.department}): {total}, level {s.level} {s.level_name}{capped}{change}"
+        )
         for fix in s.fixes:
             column = f".{fix.column}" if fix.column else ""
             bad = f", {fix.bad_rows:,} bad rows" if fix.bad_rows else ""
