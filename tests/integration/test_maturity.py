@@ -372,7 +372,7 @@ def test_the_dag_scores_a_given_period_and_mails_each_department_its_report(
     for message in mailbox.Maildir(mail_server.maildir, create=False):
         subject = str(make_header(decode_header(message["Subject"] or "")))
         if PERIOD in subject and "成熟度" in subject:
-            pdfs = [p.get_filename() for p in message.walk() if p.get_content_type() == "application/pdf"]
+            pdfs = [p.get_filename() for p in message.walk() if (p.get_filename() or "").endswith(".pdf")]
             mails[subject] = (message["X-RcptTo"] or message["To"], pdfs)
     for dept in config.load_departments().departments:
         [(to, pdfs)] = [v for k, v in mails.items() if dept.short_name in k]

@@ -140,7 +140,8 @@ def test_examples_are_masked_never_raw(checked, warehouse_conn, demo):
     site = site_dir(root)
     assert all(o.data_docs == site / "index.html" for o in outcomes.values()) and (site / "index.html").exists()
     pages = "".join(p.read_text(encoding="utf-8") for p in (site / "validations").rglob("*.html"))
-    assert len(list((site / "validations").rglob("*.html"))) == sum(o.resources for o in outcomes.values())
+    # one page per validated resource at least (other modules' checks of the session add theirs)
+    assert len(list((site / "validations").rglob("*.html"))) >= sum(o.resources for o in outcomes.values())
     shown = [e for r in rows for e in r["examples"] if e in pages]
     assert shown, "the Data Docs show no masked example"
 
