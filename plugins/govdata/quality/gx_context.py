@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +36,18 @@ _PLAIN_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def expectations_dir() -> Path:
-    """The GX context folder: ``GOVDATA_EXPECTATIONS_DIR`` or expectations/ in the checkout."""
+    """The GX context folder: ``GOVDATA_EXPECTATIONS_DIR`` or expectations/ in the checkout.
+
+    The embedded default (`make run` on the demo) sets it to ``.local/expectations``: suites generated for the
+    demo departments do not belong in the checkout (airflow_env.airflow_environment).
+    """
     override = os.environ.get("GOVDATA_EXPECTATIONS_DIR")
-    return Path(override) if override else config.project_root() / "expectations"
+    return Path(override) if override else template_dir()
+
+
+def template_dir() -> Path:
+    """expectations/ in the checkout: the context in git, whose great_expectations.yml seeds any other."""
+    return config.project_root() / "expectations"
 
 
 def open_context(root: Path | None = None) -> FileDataContext:
@@ -50,7 +60,10 @@ def open_context(root: Path | None = None) -> FileDataContext:
 
     folder = root or expectations_dir()
     if not (folder / "great_expectations.yml").exists():
-        raise FileNotFoundError(f"{folder}/great_expectations.yml is missing: not a GX context (see expectations/)")
+        if folder.resolve() == template_dir().resolve():
+            raise FileNotFoundError(f"{folder}/great_expectations.yml is missing: not a GX context (see expectations/)")
+        folder.mkdir(parents=True, exist_ok=True)  # a new context starts from the checkout's configuration
+        shutil.copy(template_dir() / "great_expectations.yml", folder / "great_expectations.yml")
     context = gx.get_context(mode="file", context_root_dir=str(folder))
     return context  # type: ignore[return-value]
 
