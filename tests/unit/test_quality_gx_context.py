@@ -146,3 +146,13 @@ def test_a_suite_holding_an_expectation_gx_cannot_build_is_a_hard_error_not_a_si
     path.write_text(json.dumps(stored, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(InvalidExpectationError, match=r"rsj.sb_cbry: expect_column_values_to_not_be_null .*mostly"):
         gx_context.write_suites(context, root, [INSURED], CONFIG)
+
+
+def test_a_new_context_folder_starts_from_the_checkout_s_configuration(tmp_path):
+    from govdata.quality import gx_context
+
+    folder = tmp_path / "local" / "expectations"
+    context = gx_context.open_context(folder)
+    template = (gx_context.template_dir() / "great_expectations.yml").read_text(encoding="utf-8")
+    assert (folder / "great_expectations.yml").read_text(encoding="utf-8") == template
+    assert "masked_validation_results_store" in context.stores
