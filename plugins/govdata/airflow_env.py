@@ -92,11 +92,9 @@ def airflow_environment(api_port: int = 8080) -> dict[str, str]:
         "GOVDATA_CONFIG_DIR": str(config.config_dir()),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(root / "plugins"), os.environ.get("PYTHONPATH")])),
     }
-    if "GOVDATA_EXPECTATIONS_DIR" in os.environ:
-        env["GOVDATA_EXPECTATIONS_DIR"] = os.environ["GOVDATA_EXPECTATIONS_DIR"]
-    elif "GOVDATA_DATABASE_URL" not in os.environ:
-        # the embedded default checks the demo: its generated suites live in .local, not in the checkout's git
-        env["GOVDATA_EXPECTATIONS_DIR"] = str(config.local_dir() / "expectations")
+    # decided here, where it is known whether the warehouse is the embedded demo's (GOVDATA_DATABASE_URL is set
+    # for every child below, which would otherwise always pick the checkout's expectations/)
+    env["GOVDATA_EXPECTATIONS_DIR"] = str(config.expectations_dir())
     if not config.mail_relay_configured():
         # no relay configured: mail goes to the local SMTP server `govdata run` / `up` start (.local/mail)
         env[SMTP_CONN_ENV] = config.default_mail_server().connection()

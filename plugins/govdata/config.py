@@ -69,6 +69,21 @@ def reports_dir() -> Path:
     return Path(env).resolve() if env else local_dir() / "reports"
 
 
+def expectations_dir() -> Path:
+    """The Great Expectations context of the quality checks (``GOVDATA_EXPECTATIONS_DIR`` overrides).
+
+    Against real systems (``GOVDATA_DATABASE_URL`` set): expectations/ in the checkout, in git, where staff edit
+    the suites. The embedded default checks the demo: its generated suites live in .local/expectations, so
+    `make run` leaves the checkout clean.
+    """
+    env = os.environ.get("GOVDATA_EXPECTATIONS_DIR")
+    if env:
+        return Path(env)
+    if "GOVDATA_DATABASE_URL" not in os.environ:
+        return local_dir() / "expectations"
+    return project_root() / "expectations"
+
+
 def pg_port() -> int:
     """Port of the embedded PostgreSQL (``GOVDATA_PG_PORT`` overrides config/govdata.yaml)."""
     env = os.environ.get("GOVDATA_PG_PORT")

@@ -364,9 +364,14 @@ def print_summary(mail_since: float = 0) -> None:
         _say(f"  not available: {exc}")
     _say("\n元数据同步 OpenMetadata:")
     try:
+        import warnings
+
         from govdata.catalog_sync.run import summary_line
 
-        _say(f"  {summary_line()}")
+        with warnings.catch_warnings():  # the SDK's pydantic models warn at import; not the user's concern
+            warnings.simplefilter("ignore", UserWarning)
+            line = summary_line()
+        _say(f"  {line}")
     except Exception as exc:  # Airflow's connections unreadable: the rest of the summary still stands
         _say(f"  not available: {exc}")
     _say("\n成熟度 maturity (PDMM):")
@@ -391,10 +396,10 @@ def print_summary(mail_since: float = 0) -> None:
     _say("    meta.crawl_run, meta.harvested_table, meta.harvested_column, meta.schema_change, meta.crawl_error")
     _say("    governance.field_classification, governance.table_classification, governance.classification_audit")
     _say("    catalog.resource, catalog.item, catalog.responsibility, catalog.source_conflict, catalog.change_log")
-    _say("    governance.quality_result (checks per run); expectations/ (GX suites); exports/quality/ (质量反馈)")
+    _say("    governance.quality_result (checks per run); exports/quality/ (质量反馈); Data Docs: `make up`, Browse")
     _say("    open_data.* (portal), conditional_data.* (per-applicant roles), publish.dataset / version /")
     _say("    publication_log / approval / audit")
-    _say("    governance.quality_result, maturity.score / evidence / fix_list / quality_pass_rate")
+    _say("    maturity.score / evidence / fix_list / quality_pass_rate")
     _say(f"  demo manifest: {config.demo_dir() / 'manifest.json'}")
     _say(f"  logs: {config.local_dir() / 'logs'}")
     _say(

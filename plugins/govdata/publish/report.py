@@ -33,6 +33,9 @@ def publication_summary_lines() -> list[str]:
         extra = f", {suppressed} rows suppressed (k-anonymity)" if suppressed else ""
         score = f", MQA {mqa}/405 {band}" if mqa is not None else ""
         note = f" — {status}: {reason}" if status != "已发布" and reason else ""
+        if outcome == "held" and schema is None:  # held by the quality gate before any version was served
+            lines.append(f"已阻止 not served {title} ({dataset}): {reason}")
+            continue
         lines.append(f"{attribute} {where} {title}: {count or 0:,} rows{extra}, leak guard {guard}{score}"
                      f" ({outcome}){note}")  # fmt: skip
     if withheld:

@@ -36,13 +36,8 @@ _PLAIN_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def expectations_dir() -> Path:
-    """The GX context folder: ``GOVDATA_EXPECTATIONS_DIR`` or expectations/ in the checkout.
-
-    The embedded default (`make run` on the demo) sets it to ``.local/expectations``: suites generated for the
-    demo departments do not belong in the checkout (airflow_env.airflow_environment).
-    """
-    override = os.environ.get("GOVDATA_EXPECTATIONS_DIR")
-    return Path(override) if override else template_dir()
+    """The GX context folder (config.expectations_dir: the checkout's expectations/, or .local's for the demo)."""
+    return config.expectations_dir()
 
 
 def template_dir() -> Path:

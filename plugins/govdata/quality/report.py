@@ -87,5 +87,7 @@ def quality_summary_lines(run_id: str | None = None) -> list[str]:
             lines.append(f"  质量反馈 workbook: {workbook}")
     if not lines:
         return ["no quality check yet"]
-    lines.append("results: governance.quality_result (one row per check per run); suites: expectations/")
+    from govdata.quality.gx_context import expectations_dir
+
+    lines.append(f"results: governance.quality_result (one row per check per run); suites: {expectations_dir()}")
     return lines
