@@ -88,7 +88,7 @@ def score_maturity():
         from govdata.maturity.mail import mail_reports as send
         from govdata.maturity.report import reports_of
 
-        lines = [d.line() for d in send(period, [*reports_of(period), *_bureau(period)])]
+        lines = [d.line() for d in send(period, reports_of(period, bureau=True))]
         for line in lines:
             logging.getLogger("govdata.maturity").info("%s", line)
         return lines
@@ -103,16 +103,6 @@ def score_maturity():
 
     period = score_period()
     write_reports(period) >> mail_reports(period) >> report_maturity(period)
-
-
-def _bureau(period: str) -> list:
-    """The bureau summary's files of ``period``, if written."""
-    from govdata import config
-    from govdata.maturity.report import BUREAU, ReportFiles
-
-    folder = config.reports_dir() / period
-    pdf = folder / f"{BUREAU}.pdf"
-    return [ReportFiles(BUREAU, folder / f"{BUREAU}.html", pdf)] if pdf.exists() else []
 
 
 score_maturity()

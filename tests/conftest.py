@@ -223,3 +223,18 @@ def quality_checked(crawled, tmp_path_factory):
     started = time.monotonic()
     outcomes = {d.code: check_department(d.code, run_id=QUALITY_RUN, root=root) for d in departments}
     return outcomes, time.monotonic() - started, root
+
+
+@pytest.fixture
+def om():
+    """A fake OpenMetadata server (tests/openmetadata_fake.py) and the sync's SDK client of it: (fake, server)."""
+    from govdata.catalog_sync.apply import SdkServer
+    from govdata.catalog_sync.connection import ServerSettings, client
+    from tests.openmetadata_fake import RunningFake
+
+    running = RunningFake()
+    metadata = client(ServerSettings(running.api_url, running.fake.token))
+    yield running.fake, SdkServer(metadata)
+    metadata.close()
+    running.stop()
+    assert running.fake.errors == [], running.fake.errors

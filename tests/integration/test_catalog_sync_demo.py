@@ -17,8 +17,8 @@ from datetime import datetime
 import pytest
 
 from govdata.catalog_sync import plan
-from govdata.catalog_sync.apply import SdkServer, sync
-from govdata.catalog_sync.connection import CONN_ID, ServerSettings, client
+from govdata.catalog_sync.apply import sync
+from govdata.catalog_sync.connection import CONN_ID
 from govdata.catalog_sync.state import SERVED_SCHEMAS, read_state
 from govdata.commands.run_dag import run_for_day
 from tests.conftest import load_dag
@@ -57,16 +57,6 @@ def synced(state):
 @pytest.fixture(scope="module")
 def synced_tables(synced):
     return synced.tables
-
-
-@pytest.fixture
-def om():
-    running = RunningFake()
-    metadata = client(ServerSettings(running.api_url, running.fake.token))
-    yield running.fake, SdkServer(metadata)
-    metadata.close()
-    running.stop()
-    assert running.fake.errors == [], running.fake.errors
 
 
 def test_state_has_every_current_resource_its_graded_columns_and_the_served_datasets(state, warehouse_conn):

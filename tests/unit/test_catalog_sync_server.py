@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from govdata.catalog_sync.apply import SdkServer, sync
+from govdata.catalog_sync.apply import sync
 from govdata.catalog_sync.connection import ServerSettings, client
 from govdata.catalog_sync.state import ColumnState, DepartmentState, TableState
 from tests.openmetadata_fake import RunningFake
@@ -20,16 +20,6 @@ from tests.unit.test_catalog_sync import demo_quality, demo_state
 
 RAW = "govdata_warehouse.govdata.raw_gaj.hj_rkxx"
 SERVED = "govdata_warehouse.govdata.open_data.gaj_hj_rkxx"
-
-
-@pytest.fixture
-def om():
-    running = RunningFake()
-    metadata = client(ServerSettings(running.api_url, running.fake.token))
-    yield running.fake, SdkServer(metadata)
-    metadata.close()
-    running.stop()
-    assert running.fake.errors == [], running.fake.errors
 
 
 def _mutations(fake, since: int = 0) -> list[tuple[str, str]]:

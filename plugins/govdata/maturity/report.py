@@ -251,11 +251,12 @@ def write_reports(period: str, departments: list[str] | None = None, bureau: boo
     return written
 
 
-def reports_of(period: str) -> list[ReportFiles]:
-    """The department reports of ``period`` already on disk (not the bureau's): what the mail stage sends."""
+def reports_of(period: str, bureau: bool = False) -> list[ReportFiles]:
+    """The department reports of ``period`` already on disk (and the bureau's, last, if ``bureau``): what is mailed."""
     folder = config.reports_dir() / check_period(period)
-    return [
+    found = [
         ReportFiles(p.stem, p, p.with_suffix(".pdf"))
         for p in sorted(folder.glob("*.html"))
-        if p.stem != BUREAU and p.with_suffix(".pdf").exists()
+        if p.with_suffix(".pdf").exists() and (bureau or p.stem != BUREAU)
     ]
+    return sorted(found, key=lambda r: r.department == BUREAU)
