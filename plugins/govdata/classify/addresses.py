@@ -8,6 +8,7 @@ street level; a bare district name, a department (广州市天河区民政局) o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -104,8 +105,11 @@ class AddressParse:
 
 
 @lru_cache(maxsize=1)
-def _known_names() -> tuple[dict[str, str], int]:
-    """Division name → level, including short forms of provinces and prefectures (广东, 深圳)."""
+def _known_names() -> tuple[dict[str, str], dict[str, tuple[int, ...]]]:
+    """Division name → level (short forms of provinces and prefectures too: 广东, 深圳), and name lengths.
+
+    The lengths are those of the names starting with each character, longest first: a lookup tries only those.
+    """
     gaz: Gazetteer = gazetteer()
     names: dict[str, str] = {}
     for name in gaz.counties:
@@ -120,16 +124,22 @@ def _known_names() -> tuple[dict[str, str], int]:
         short = short_form(name)
         if len(short) >= 2:
             names.setdefault(short, "province")
-    return names, max(len(n) for n in names)
+    lengths: dict[str, set[int]] = {}
+    for name in names:
+        if len(name) >= 2:
+            lengths.setdefault(name[0], set()).add(len(name))
+    return names, {first: tuple(sorted(sizes, reverse=True)) for first, sizes in lengths.items()}
 
 
 def _known_at(text: str, pos: int) -> Component | None:
-    names, longest = _known_names()
-    for size in range(min(longest, len(text) - pos), 1, -1):
-        piece = text[pos : pos + size]
-        level = names.get(piece)
-        if level is not None:
-            return Component(level, piece, pos, pos + size, known=True)
+    names, lengths = _known_names()
+    room = len(text) - pos
+    for size in lengths.get(text[pos], ()) if room > 1 else ():
+        if size <= room:
+            piece = text[pos : pos + size]
+            level = names.get(piece)
+            if level is not None:
+                return Component(level, piece, pos, pos + size, known=True)
     return None
 
 
@@ -144,7 +154,11 @@ def _generic_at(text: str, pos: int) -> Component | None:
 
 def scan_components(text: str) -> list[Component]:
     """Address components of a text, left to right, known division names before suffix patterns."""
-    components: list[Component] = []
+    return list(iter_components(text))
+
+
+def iter_components(text: str) -> Iterator[Component]:
+    """``scan_components`` one at a time: a caller that needs only the leading divisions stops early."""
     pos = 0
     length = len(text)
     while pos < length:
@@ -165,9 +179,8 @@ def scan_components(text: str) -> list[Component]:
         if found is None:
             pos += 1
             continue
-        components.append(found)
+        yield found
         pos = found.end
-    return components
 
 
 _BUILDING = re.compile(r"(?:栋|幢|单元|室|号楼)$")

@@ -104,12 +104,12 @@ def address(text: str, level: str = "district", marker: str = "") -> str:
     more than its divisions (深圳市南山区) loses its last one (深圳市): the result is always less than the
     input. Nothing recognisable → starred whole.
     """
-    from govdata.classify.addresses import scan_components
+    from govdata.classify.addresses import iter_components
 
     value = text.strip()
     limit = _ADMIN_ORDER[level]
     kept: list[Component] = []
-    for comp in scan_components(value):
+    for comp in iter_components(value):
         order = _ADMIN_ORDER.get(comp.level)
         previous_end = kept[-1].end if kept else 0
         if order is None or order > limit or value[previous_end : comp.start].strip():
@@ -164,11 +164,11 @@ def ip_address(text: str, keep: int = 2) -> str:
 
 def organization(text: str) -> str:
     """An organisation's leading place and legal form kept, its trade name starred: 深圳市****有限公司."""
-    from govdata.classify.addresses import scan_components
+    from govdata.classify.addresses import iter_components
 
     value = text.strip()
     prefix_end = 0
-    for comp in scan_components(value):
+    for comp in iter_components(value):
         if comp.level not in _ADMIN_ORDER or comp.start != prefix_end:
             break
         prefix_end = comp.end

@@ -2,10 +2,10 @@
 
 Two independent checks, both over every row (never a sample):
 
-1. **recognizers** — every cell of every text column through the PostgreSQL pre-filter and the classifier's
-   validated identifiers (身份证号 with its checksum, 手机号, 银行卡 with Luhn …). Masked values (138****5678)
-   never validate; a raw one always does. Entities the policy publishes as they are (a company's 统一社会信用代码)
-   are not hits.
+1. **recognizers** — every cell of every text column through the PostgreSQL pre-filter (the identifiers'
+   shapes, govdata.mask.prefilter) and the classifier's validated identifiers (身份证号 with its checksum,
+   手机号, 银行卡 with Luhn …). Masked values (138****5678) never validate; a raw one always does. Entities
+   the policy publishes as they are (a company's 统一社会信用代码) are not hits.
 2. **join** — the candidate's values, normalised (spaces, dashes, full-width characters, case), against the
    raw values of every personal-data column of its sources, inside PostgreSQL: a raw name, address or ID that
    survived in any column, however it was rewritten, is found. Values too short to identify anyone and
@@ -26,7 +26,7 @@ from psycopg import sql
 from govdata import config, warehouse
 from govdata.classify.grading import FREE_TEXT, NONE
 from govdata.publish.datasets import PersonalColumn
-from govdata.publish.scan import prefiltered_cells
+from govdata.publish.scan import prefilter, prefiltered_cells
 
 #: shortest normalised raw value compared by the join, per entity (shorter ones identify no one); others: 4
 _MIN_LENGTH = {"PERSON": 2, "ADDRESS": 8, "BIRTH_DATE": 8, "GENDER": 99, "NATIONALITY": 99, "ETHNICITY": 99}
@@ -112,10 +112,11 @@ def _recognizer_hits(
     from govdata.mask.values import mask_value
 
     masker = TableMasker(get_classifier(), evidence)
+    patterns = prefilter(masker.classifier, free_text=False)
     hits: list[LeakHit] = []
     for column in columns:
         found: dict[str, list[str]] = {}
-        for rows in prefiltered_cells(conn, relation, column, free_text=False):
+        for rows in prefiltered_cells(conn, relation, column, patterns):
             for _row_id, text in rows:
                 for start, end, entity in masker.spans(text, only_identifiers=True):
                     if entity not in public:

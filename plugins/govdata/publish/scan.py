@@ -3,12 +3,13 @@
 Classification samples 100 rows: a remarks column where 2 % of cells hold a phone number can sample clean.
 Before anything is published, each text column is read in full — but not each cell goes through Presidio:
 
-1. PostgreSQL pre-filters (``_PREFILTER``): only cells with four digits, an ``@``, seven colons or (free text)
-   a Han character can hold anything the recognizers find; every other cell is never read out;
-2. the classifier's own cheap pre-check (``TableMasker.spans``: validated identifiers, name/address cues);
+1. PostgreSQL pre-filters with the classifier's own pre-check compiled to SQL (govdata.mask.prefilter: the
+   recognizers' shapes, and for free text the name and address cues, on the cell normalised as the
+   classifier normalises it); every other cell is never read out;
+2. the classifier's pre-check in Python (``TableMasker.spans``: validated identifiers, name/address cues);
 3. the Presidio recognizers on what is left, and the spans masked by the policy.
 
-The filters are supersets of each other's next step (tests/integration/test_publish_scan.py), so nothing the
+Each filter is a superset of the next step (tests/integration/test_publish_scan.py), so nothing the
 recognizers would find is skipped. Changed cells are copied back and updated in one statement per column.
 Repeated values (remarks such as 已办结) are looked up once per column.
 """
@@ -19,42 +20,45 @@ import logging
 from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
 
 from govdata import warehouse
 from govdata.classify.grading import FREE_TEXT
+from govdata.mask.prefilter import free_text_patterns, identifier_patterns, matches_any, normalized
 from govdata.mask.table import ColumnPlan, TableMasker
+
+if TYPE_CHECKING:
+    from govdata.classify.column import ColumnClassifier
 
 log = logging.getLogger(__name__)
 
 ROW_ID = "_row_id"
 _BATCH = 5000
-_DIGITS = "[0-9０-９]"
-#: a superset of what an identifier recognizer can match (IDs, phones, cards, plates, passports have ≥ 4
-#: digits; emails an @; a full IPv6 address seven colons) — a cell without any of these is skipped
-IDENTIFIER_PREFILTER = f"{_DIGITS}[^0-9０-９]*{_DIGITS}[^0-9０-９]*{_DIGITS}[^0-9０-９]*{_DIGITS}|[@＠]|(:.*){{7}}"
-#: free text may also hold a name or an address, which are written in Han characters
-FREE_TEXT_PREFILTER = IDENTIFIER_PREFILTER + "|[\u3400-\u9fff]"
 
 
-def prefilter(free_text: bool) -> str:
-    """The PostgreSQL regular expression a cell must match to be read out and checked in Python."""
-    return FREE_TEXT_PREFILTER if free_text else IDENTIFIER_PREFILTER
+def prefilter(classifier: ColumnClassifier, free_text: bool) -> list[str]:
+    """The PostgreSQL patterns (one of which) a cell must match to be read out and checked in Python."""
+    return free_text_patterns(classifier) if free_text else identifier_patterns(classifier)
 
 
 def prefiltered_cells(
-    conn: psycopg.Connection, relation: tuple[str, str], column: str, free_text: bool
+    conn: psycopg.Connection, relation: tuple[str, str], column: str, patterns: list[str]
 ) -> Iterator[list[tuple[int, str]]]:
     """Batches of (row id, text) of the cells of a column that pass the PostgreSQL pre-filter.
 
     Read through a server-side cursor inside a transaction of its own: memory stays one batch whatever the
     table's size. The caller may run other statements on the connection between batches.
     """
-    query = sql.SQL("select {id}, {c}::text from {t} where {c} is not null and {c}::text ~ {p}").format(
+    query = sql.SQL(
+        "select {id}, v from (select {id}, {c}::text as v, {n} as n from {t} where {c} is not null offset 0) as c"
+        " where {match}"
+    ).format(
         id=sql.Identifier(ROW_ID), c=sql.Identifier(column), t=warehouse.qualified(*relation),
-        p=sql.Literal(prefilter(free_text)),
+        n=normalized(sql.SQL("{}::text").format(sql.Identifier(column))),
+        match=matches_any(sql.Identifier("n"), patterns),
     )  # fmt: skip
     with conn.transaction():
         cursor = conn.cursor(name=f"cells_{relation[1]}_{column}"[:60])
@@ -88,7 +92,8 @@ def mask_text_columns(
         cell = lru_cache(maxsize=65536)(lambda text, plan=plan: masker.mask_cell(plan, text))
         conn.execute("truncate _scan_changes")
         candidates = 0
-        for rows in prefiltered_cells(conn, relation, column, column in free_text):
+        patterns = prefilter(masker.classifier, column in free_text)
+        for rows in prefiltered_cells(conn, relation, column, patterns):
             candidates += len(rows)
             updates = [(row_id, masked) for row_id, text in rows if (masked := cell(text)) != text]
             if updates:
