@@ -2,8 +2,8 @@
 
 Two independent checks, both over every row (never a sample):
 
-1. **recognizers** — every cell of every text column through the PostgreSQL pre-filter (the identifiers'
-   shapes, govdata.mask.prefilter) and the classifier's validated identifiers (身份证号 with its checksum,
+1. **recognizers** — every cell of every text column through the pre-filter (the identifiers' shapes,
+   govdata.mask.prefilter) and the classifier's validated identifiers (身份证号 with its checksum,
    手机号, 银行卡 with Luhn …). Masked values (138****5678) never validate; a raw one always does. Entities
    the policy publishes as they are (a company's 统一社会信用代码) are not hits.
 2. **join** — the candidate's values, normalised (spaces, dashes, full-width characters, case), against the

@@ -3,9 +3,9 @@
 Classification samples 100 rows: a remarks column where 2 % of cells hold a phone number can sample clean.
 Before anything is published, each text column is read in full — but not each cell goes through Presidio:
 
-1. PostgreSQL pre-filters with the classifier's own pre-check compiled to SQL (govdata.mask.prefilter: the
-   recognizers' shapes, and for free text the name and address cues, on the cell normalised as the
-   classifier normalises it); every other cell is never read out;
+1. the classifier's own pre-check, compiled to one RE2 expression and run over the whole column in Arrow
+   batches (govdata.mask.prefilter: the recognizers' shapes, and for free text the name and address cues, on
+   the cell normalised as the classifier normalises it); only the rows that pass are read back;
 2. the classifier's pre-check in Python (``TableMasker.spans``: validated identifiers, name/address cues);
 3. the Presidio recognizers on what is left, and the spans masked by the policy.
 
@@ -27,7 +27,7 @@ from psycopg import sql
 
 from govdata import warehouse
 from govdata.classify.grading import FREE_TEXT
-from govdata.mask.prefilter import free_text_patterns, identifier_patterns, matches_any, normalized
+from govdata.mask.prefilter import candidate_ids, free_text_patterns, identifier_patterns
 from govdata.mask.table import ColumnPlan, TableMasker
 
 if TYPE_CHECKING:
@@ -40,34 +40,25 @@ _BATCH = 5000
 
 
 def prefilter(classifier: ColumnClassifier, free_text: bool) -> list[str]:
-    """The PostgreSQL patterns (one of which) a cell must match to be read out and checked in Python."""
+    """The patterns (one of which) a cell must match to be read out and checked in Python."""
     return free_text_patterns(classifier) if free_text else identifier_patterns(classifier)
 
 
 def prefiltered_cells(
     conn: psycopg.Connection, relation: tuple[str, str], column: str, patterns: list[str]
 ) -> Iterator[list[tuple[int, str]]]:
-    """Batches of (row id, text) of the cells of a column that pass the PostgreSQL pre-filter.
+    """Batches of (row id, text) of the cells of a column that pass the pre-filter.
 
-    Read through a server-side cursor inside a transaction of its own: memory stays one batch whatever the
-    table's size. The caller may run other statements on the connection between batches.
+    The column is filtered in one streamed pass (``prefilter.candidate_ids``); the passing cells are then read
+    back by key, a batch at a time: memory stays one batch whatever the table's size, and the caller may run
+    other statements on the connection between batches.
     """
-    query = sql.SQL(
-        "select {id}, v from (select {id}, {c}::text as v, {n} as n from {t} where {c} is not null offset 0) as c"
-        " where {match}"
-    ).format(
-        id=sql.Identifier(ROW_ID), c=sql.Identifier(column), t=warehouse.qualified(*relation),
-        n=normalized(sql.SQL("{}::text").format(sql.Identifier(column))),
-        match=matches_any(sql.Identifier("n"), patterns),
-    )  # fmt: skip
-    with conn.transaction():
-        cursor = conn.cursor(name=f"cells_{relation[1]}_{column}"[:60])
-        try:
-            cursor.execute(query)
-            while rows := cursor.fetchmany(_BATCH):
-                yield rows
-        finally:
-            cursor.close()
+    ids = candidate_ids(conn, relation, column, ROW_ID, patterns)
+    query = sql.SQL("select {id}, {c}::text from {t} where {id} = any(%s) order by {id}").format(
+        id=sql.Identifier(ROW_ID), c=sql.Identifier(column), t=warehouse.qualified(*relation)
+    )
+    for start in range(0, len(ids), _BATCH):
+        yield conn.execute(query, (ids[start : start + _BATCH].tolist(),)).fetchall()
 
 
 def mask_text_columns(
