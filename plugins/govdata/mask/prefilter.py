@@ -58,6 +58,15 @@ def _escape(code: int) -> str:
     return f"\\x{{{code:x}}}"
 
 
+def _class_opening_end(pattern: str, start: int) -> int:
+    """The index after a bracket class's opening at ``start``: ``[``, then ``^`` and a literal first ``]``."""
+    i = start + 1
+    for lead in ("^", "]"):
+        if pattern[i : i + 1] == lead:
+            i += 1
+    return i
+
+
 def _group_end(pattern: str, start: int) -> int:
     """The index just after the group that opens at ``pattern[start] == "("``."""
     depth, i, in_class = 0, start, False
@@ -69,11 +78,8 @@ def _group_end(pattern: str, start: int) -> int:
         if in_class:
             in_class = ch != "]"
         elif ch == "[":
-            in_class = True
-            if pattern[i + 1 : i + 2] == "^":
-                i += 1
-            if pattern[i + 1 : i + 2] == "]":
-                i += 1  # a ']' first in a class is a literal
+            in_class, i = True, _class_opening_end(pattern, i)
+            continue
         elif ch == "(":
             depth += 1
         elif ch == ")":
@@ -123,13 +129,9 @@ def to_re2(pattern: str) -> str:
         if in_class:
             in_class = ch != "]"
         elif ch == "[":
-            in_class = True
-            out.append(ch)
-            i += 1
-            for lead in ("^", "]"):  # '[^' and a literal ']' first in the class
-                if pattern[i : i + 1] == lead:
-                    out.append(lead)
-                    i += 1
+            end = _class_opening_end(pattern, i)
+            out.append(pattern[i:end])
+            in_class, i = True, end
             continue
         out.append(ch)
         i += 1
