@@ -26,6 +26,13 @@ def test_the_macro_translates_exactly_the_full_width_letters_and_digits_python_d
     assert full_width_alnum == set(source)
 
 
+def test_the_macro_translates_whenever_a_value_holds_a_character_it_would_translate():
+    source, _, _ = _macro_strings()
+    gate = re.search(r"case when \{\{ expr \}\}::text ~ '\[([^\]]*)\]'", MACRO)
+    assert gate, "normalize_key no longer tests for full-width characters before translate()"
+    assert gate.group(1) == source
+
+
 def test_the_macro_removes_the_separators_python_removes_from_identifiers():
     _, _, separators = _macro_strings()
     for ch in separators:

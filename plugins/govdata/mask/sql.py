@@ -162,5 +162,8 @@ def normalize_expression(value: sql.Composable) -> sql.Composable:
 
     text = (dbt_project_dir() / "macros" / "normalize_key.sql").read_text(encoding="utf-8")
     body = text.split("-%}", 1)[1].split("{%- endmacro", 1)[0].strip()
-    before, after = body.split("{{ expr }}")
-    return sql.Composed([sql.SQL(before), sql.SQL("("), value, sql.SQL(")"), sql.SQL(after)])
+    first, *rest = body.split("{{ expr }}")
+    parts: list[sql.Composable] = [sql.SQL(first)]
+    for after in rest:  # the macro names its argument more than once (a cheap test, then the work)
+        parts += [sql.SQL("("), value, sql.SQL(")"), sql.SQL(after)]
+    return sql.Composed(parts)
