@@ -106,6 +106,20 @@ def test_installing_twice_runs_the_ddl_once(warehouse_conn):
     assert warehouse.scalar(warehouse_conn.execute("select mask.person_name('欧阳娜娜')")) == "欧阳**"
 
 
+def test_functions_inlined_for_speed_still_give_null_for_null(warehouse_conn):
+    # not STRICT (so PostgreSQL inlines them): their bodies must keep NULL → NULL themselves
+    ensure_mask_functions(warehouse_conn)
+    row = warehouse_conn.execute(
+        "select mask.strip(null), mask.is_null_token(null), mask.half_width(null), mask.identifier(null),"
+        " mask.redact(null), mask.redact('abc', null)"
+    ).fetchone()
+    assert row == (None,) * 6
+    inlined = warehouse_conn.execute(
+        "explain (verbose, costs off) select mask.strip(v), mask.is_null_token(v) from (values ('a')) as t (v)"
+    ).fetchall()
+    assert "mask." not in " ".join(line for (line,) in inlined)
+
+
 def test_normalize_expression_is_the_dbt_macro(warehouse_conn):
     from govdata.classify.normalize import normalize_value
 
