@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import TriggerRule, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 from cosmos.profiles import PostgresUserPasswordProfileMapping
@@ -25,8 +25,10 @@ Runs after every crawl (asset `x-govdata://warehouse/raw`) and after every class
 2. **catalog_models** (dbt through Cosmos' watcher mode): `dbt_producer_watcher` runs one
    `dbt build` of staging → intermediate → marts `catalog.resource` (公共数据资源目录, codes stable
    across crawls), `catalog.item` (信息项), `catalog.responsibility` (责任清单, 一数一源),
-   `catalog.catalog_version`, `catalog.change_log`; one task per model then shows that model's
-   result; `dbt_project_test` runs the dbt data and unit tests.
+   `catalog.catalog_version`, `catalog.change_log`, each model's data tests right after it (a
+   model whose test fails is not built upon: the models after it keep their previous contents);
+   one task per model then shows that model's result. The dbt unit tests (the SQL rules on fixed
+   inputs) run in CI (`make test`), as dbt advises, not on every build.
 3. **detect_source_conflicts** reads what dbt found (`catalog.source_comparison`: each copy of a
    shared data item against its authoritative source on 身份证号 / 统一社会信用代码; the restricted
    view `catalog_restricted.source_conflict_candidates`: the records that disagree), pseudonymises
@@ -35,10 +37,11 @@ Runs after every crawl (asset `x-govdata://warehouse/raw`) and after every class
 5. **report_catalog** logs resources per department, unnamed items, conflicts and the change log.
 
 #### Triage
-- A model failing: `dbt_producer_watcher` is red and its log names the model; the model tasks
-  after it are upstream_failed. Clearing a model task re-runs that one model.
-- A dbt test failing: open `dbt_project_test`'s log; it names the model and column. Most often a
-  department declared an unknown update cycle or a class code missing from `config/catalog.yaml`.
+- `dbt_producer_watcher` red: a model or a data test failed; its log names it (the test with its
+  model and column). The tasks of the models after it are red too: dbt did not build them, their
+  tables keep the previous build. Clearing a model task re-runs that one model. A failing test is
+  most often a department that declared an unknown update cycle or a class code missing from
+  `config/catalog.yaml`.
 - A resource in the wrong class: add an override in `config/catalog.yaml` (`overrides:`) or a
   keyword rule; `catalog.resource.classification_rule` says which rule placed it.
 - Codes never change: a renamed table is a new resource (the old one is 已撤销).
@@ -53,16 +56,28 @@ SENSOR_POKE_SECONDS = 1
 
 
 def _models_after_the_build(group) -> None:
-    """Start the model sensors once the producer's `dbt build` has finished.
+    """The producer's one `dbt build` runs the models and their data tests; the model sensors start after it.
 
     Cosmos starts a DbtTaskGroup's sensors beside the producer. `dag.test` (how `govdata run` and
     the tests run DAGs) runs one task at a time: a sensor run before the producer would wait for
-    it for ever. After the build each sensor reads its model's result at its first poke.
+    it for ever. After the build each sensor reads its model's result at its first poke — also
+    after a failed build (ALL_DONE): the models dbt built show green, the ones it did not build red.
+
+    No automatic retries: Cosmos *skips* a retried producer (it will not run a second build), and a
+    skipped producer would skip every task after it — a failed build would end as a green run. A
+    sensor's retry would build its model alone, even on a model whose test just failed. Clearing a
+    model task in the UI still re-runs that one model.
     """
     producer = next(t for t in group.children.values() if t.task_id.endswith(".dbt_producer_watcher"))
+    # the data tests inside the one `dbt build` (Cosmos gives the producer `--resource-type model …`, tests
+    # left to a task of their own that started dbt again: ~6 s of the demo's catalog); not the unit tests
+    producer.dbt_cmd_flags = ["--exclude-resource-type", "unit_test"]
+    producer.retries = 0
     for node in group.children.values():
         if hasattr(node, "producer_task_id"):
             node.poke_interval = SENSOR_POKE_SECONDS
+            node.retries = 0
+            node.trigger_rule = TriggerRule.ALL_DONE
             if not node.upstream_task_ids & group.children.keys():
                 producer >> node
 
@@ -104,7 +119,8 @@ def build_catalog():
         # address; the only asset staff and later stages use is CATALOG, on report_catalog.
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.AFTER_ALL,
+            # no test tasks: the producer's build runs the data tests (_models_after_the_build)
+            test_behavior=TestBehavior.NONE,
             emit_datasets=False,
             # the PDMM models are score_maturity's (monthly, per period), not part of each catalog build
             exclude=[MATURITY_SELECTOR],

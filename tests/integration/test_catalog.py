@@ -377,10 +377,14 @@ def test_the_catalog_run_emits_only_the_catalog_asset_not_one_per_dbt_model(cata
     assert emitted == {CATALOG_URI}, emitted
 
 
-def test_a_failing_dbt_test_fails_the_catalog_run_after_the_models_were_built(catalog_built, warehouse_conn):
-    """Watcher mode builds the models in one `dbt build`; the dbt tests still run and still fail the run."""
+def test_a_failing_dbt_test_fails_the_catalog_run_and_nothing_is_built_on_its_model(catalog_built, warehouse_conn):
+    """A failing data test fails the catalog run, and dbt builds nothing on the model it tested.
+
+    The data tests run inside the watcher's one `dbt build`; the catalog's tables keep the previous build.
+    """
     from airflow.utils.state import TaskInstanceState
 
+    resources_before = warehouse_conn.execute("select count(*) from catalog.resource").fetchone()[0]
     # a crawl error without a message breaks stg_meta__crawl_errors' not_null test (the table's own
     # constraint is lifted for the test; the fake source matches no resource)
     run_id = warehouse_conn.execute("select max(crawl_run_id) from meta.crawl_run").fetchone()[0]
@@ -398,7 +402,11 @@ def test_a_failing_dbt_test_fails_the_catalog_run_after_the_models_were_built(ca
         warehouse_conn.execute("delete from meta.crawl_error where source_name = 'no_such_file.csv'")
         warehouse_conn.execute("alter table meta.crawl_error alter column message set not null")
     assert str(run.state) == "failed"
-    assert states["catalog_models.dbt_producer_watcher"] == TaskInstanceState.SUCCESS
-    assert states["catalog_models.resource_run"] == TaskInstanceState.SUCCESS
-    assert states["catalog_models.dbt_project_test"] == TaskInstanceState.FAILED
+    assert states["catalog_models.dbt_producer_watcher"] == TaskInstanceState.FAILED
+    assert states["catalog_models.stg_meta__crawl_errors_run"] == TaskInstanceState.SUCCESS  # built, then tested
+    # int_resources_harvested reads stg_meta__crawl_errors: dbt skipped it, and so everything built on it
+    assert states["catalog_models.int_resources_harvested_run"] == TaskInstanceState.FAILED
+    assert states["catalog_models.resource_run"] in (TaskInstanceState.FAILED, TaskInstanceState.UPSTREAM_FAILED)
     assert states["report_catalog"] == TaskInstanceState.UPSTREAM_FAILED, "no catalog asset from a failed test"
+    assert warehouse_conn.execute("select count(*) from catalog.resource").fetchone()[0] == resources_before
+    assert not any(task.endswith("dbt_project_test") for task in states), "the tests are the producer's"
