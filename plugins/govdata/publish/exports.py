@@ -77,10 +77,20 @@ def _json_value(value: Any) -> Any:
     return _text(value)
 
 
-def _arrow_value(value: Any, arrow_string: bool) -> Any:
-    if value is None:
-        return None
-    return _text(value) if arrow_string else value
+#: PostgreSQL types psycopg returns as str, int, float or bool: written as they are by all three writers
+_NATIVE = {
+    "text", "character varying", "character", "name", "citext", "smallint", "integer", "bigint", "real",
+    "double precision", "boolean",
+}  # fmt: skip
+#: …and the ones the CSV writer also writes as _text does (str(Decimal), str(date) is its isoformat)
+_CSV_NATIVE = _NATIVE | {"numeric", "date"}
+#: …and the ones JSON takes as they are (psycopg gives dicts and lists)
+_JSON_NATIVE = _NATIVE | {"json", "jsonb"}
+
+
+def _converted(values: tuple[Any, ...], convert: Any) -> list[Any]:
+    """A column's values through ``convert``, None kept."""
+    return [None if v is None else convert(v) for v in values]
 
 
 def write_exports(
@@ -105,7 +115,12 @@ def write_exports(
         columns = meta.columns
         names = [c.name for c in columns]
         arrow_types = [_arrow_type(c.data_type) for c in columns]
-        strings = [t == pa.string() for t in arrow_types]
+        # per column, not per value: which columns a writer must convert (the rest go in as fetched)
+        csv_text = [i for i, c in enumerate(columns) if c.data_type not in _CSV_NATIVE]
+        json_value = [i for i, c in enumerate(columns) if c.data_type not in _JSON_NATIVE]
+        arrow_text = [
+            t == pa.string() and c.data_type not in _NATIVE for c, t in zip(columns, arrow_types, strict=True)
+        ]
         schema = pa.schema([pa.field(n, t) for n, t in zip(names, arrow_types, strict=True)])
         # the store table's order (the candidate's)
         query = sql.SQL("select {} from {}").format(
@@ -124,13 +139,20 @@ def write_exports(
             cursor = conn.cursor(name=f"export_{meta.dataset_id}"[:60])
             cursor.execute(query)
             while rows := cursor.fetchmany(_BATCH):
-                writer.writerows([["" if v is None else _text(v) for v in row] for row in rows])
-                for row in rows:
-                    record = {n: _json_value(v) for n, v in zip(names, row, strict=True)}
-                    json_file.write(("\n" if first else ",\n") + json.dumps(record, ensure_ascii=False))
-                    first = False
+                values = list(zip(*rows, strict=True))  # the batch by column
+                by_column = [_converted(values[i], _text) if i in csv_text else values[i] for i in range(len(names))]
+                writer.writerows(zip(*by_column, strict=True))  # None is written as "", as _text would
+                by_column = [
+                    [_json_value(v) for v in values[i]] if i in json_value else values[i] for i in range(len(names))
+                ]
+                json_file.write(
+                    ("\n" if first else ",\n")
+                    + ",\n".join(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False)
+                                 for row in zip(*by_column, strict=True))
+                )  # fmt: skip
+                first = False
                 arrays = [
-                    pa.array([_arrow_value(row[i], strings[i]) for row in rows], type=arrow_types[i])
+                    pa.array(_converted(values[i], _text) if arrow_text[i] else values[i], type=arrow_types[i])
                     for i in range(len(names))
                 ]
                 parquet.write_table(pa.Table.from_arrays(arrays, schema=schema))
