@@ -160,7 +160,8 @@ def _join_hits(
                 street=street,
             )  # fmt: skip
         )
-    conn.execute("create index on _leak_raw (key)")
+    # no index: the join reads every value of the candidate, and a hash of the raw keys beats an index probe per
+    # value (100k rows × 7 columns: 1.0 s against 1.6 s, and no 0.5 s of index build)
     conn.execute("analyze _leak_raw")
     unpivot = sql.SQL(", ").join(
         sql.SQL("({}, {}::text)").format(sql.Literal(c), sql.Identifier("c", c)) for c in columns
