@@ -9,18 +9,25 @@
 
 create schema if not exists mask;
 
+-- The characters half_width changes, and what each becomes (one for one).
+create or replace function mask.full_width_chars() returns text
+language sql immutable parallel safe as $$
+    select '！＂＃＄％＆＇（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［＼］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～'
+        || E'\u3000\u00a0\u2002\u2003\u2009\u2010\u2011\u2012\u2013\u2014\u2212\u30fc'
+$$;
+
+create or replace function mask.half_width_chars() returns text
+language sql immutable parallel safe as $$
+    select '!"#$%&''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefghijklmnopqrstuvwxyz{|}~'
+        || '     -------'
+$$;
+
 -- Full-width letters, digits and punctuation, the ideographic and no-break spaces and the dash variants as
 -- ASCII, one character for one (classify/normalize.to_half_width).
 create or replace function mask.half_width(v text) returns text
 language sql immutable parallel safe as $$
-    select case when v ~ ('[！-～' || E'\u3000\u00a0\u2002\u2003\u2009\u2010\u2011\u2012\u2013\u2014\u2212\u30fc' || ']')
-    then translate(
-        v,
-        '！＂＃＄％＆＇（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［＼］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～'
-        || E'\u3000\u00a0\u2002\u2003\u2009\u2010\u2011\u2012\u2013\u2014\u2212\u30fc',
-        '!"#$%&''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefghijklmnopqrstuvwxyz{|}~'
-        || '     -------'
-    ) else v end
+    select case when v ~ ('[' || mask.full_width_chars() || ']')
+                then translate(v, mask.full_width_chars(), mask.half_width_chars()) else v end
 $$;
 
 -- Python's whitespace (str.strip / str.split): the characters trimmed or removed below.
