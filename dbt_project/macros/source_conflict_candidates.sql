@@ -30,6 +30,16 @@
             {%- endif -%}
         {%- endfor -%}
     {%- endfor -%}
+    {#- the authoritative side of each comparison, per key: its values and the least of them (one per source
+        holder and column, however many copies are compared with it) -#}
+    {%- set sources = {} -%}
+    {%- for c in comparisons -%}
+        {%- set src = holders[c[1] ~ '.' ~ c[2] ~ '.' ~ c[3]] -%}
+        {%- set skey = src['name'] ~ '_v' ~ (src['columns'].index(c[4]) + 1) -%}
+        {%- if skey not in sources -%}
+            {%- do sources.update({skey: {'holder': src['name'], 'v': 'v' ~ (src['columns'].index(c[4]) + 1)}}) -%}
+        {%- endif -%}
+    {%- endfor -%}
     {%- if holders %}
 with
 {% for h in holders.values() %}
@@ -41,6 +51,14 @@ with
         {%- endfor %}
     from {{ api.Relation.create(database=target.database, schema=h['schema'], identifier=h['table']) }}
     where {{ adapter.quote(h['key']) }} is not null
+),
+{% endfor %}
+{%- for name, src in sources.items() %}
+{{ name }} as materialized (
+    select k, array_agg(distinct {{ src['v'] }}) as vs, min({{ src['v'] }}) as v_min
+    from {{ src['holder'] }}
+    where {{ src['v'] }} is not null
+    group by k
 ){{ "," if not loop.last }}
 {% endfor %}
     {%- endif %}
@@ -54,16 +72,19 @@ where false
 {%- for c in comparisons %}
     {%- set src = holders[c[1] ~ '.' ~ c[2] ~ '.' ~ c[3]] -%}
     {%- set cpy = holders[c[5] ~ '.' ~ c[6] ~ '.' ~ c[7]] -%}
-    {%- set sv = 'v' ~ (src['columns'].index(c[4]) + 1) -%}
+    {%- set sname = src['name'] ~ '_v' ~ (src['columns'].index(c[4]) + 1) -%}
     {%- set cv = 'v' ~ (cpy['columns'].index(c[8]) + 1) %}
 union all
 (
     with compared as (
-        select c.k, c.{{ cv }} as v
+        select
+            c.k,
+            c.{{ cv }} as v,
+            s.v_min,
+            c.{{ cv }} = any(s.vs) as agrees
         from {{ cpy['name'] }} as c
-        where
-            c.{{ cv }} is not null
-            and exists (select 1 from {{ src['name'] }} as s where s.k = c.k and s.{{ sv }} is not null)
+        inner join {{ sname }} as s on c.k = s.k
+        where c.{{ cv }} is not null
     )
 
     select
@@ -71,13 +92,8 @@ union all
         (select count(*) from compared) as records_compared,
         d.k as key_value,
         d.v as copy_value,
-        (select min(s.{{ sv }}) from {{ src['name'] }} as s where s.k = d.k) as source_value
-    from (
-        select distinct compared.k, compared.v from compared
-        where not exists (
-            select 1 from {{ src['name'] }} as s where s.k = compared.k and s.{{ sv }} = compared.v
-        )
-    ) as d
+        d.v_min as source_value
+    from (select distinct compared.k, compared.v, compared.v_min from compared where not compared.agrees) as d
     right join (select 1) as one on true
 )
 {%- endfor %}

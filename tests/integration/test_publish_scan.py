@@ -10,7 +10,7 @@ from faker import Faker
 from govdata import config
 from govdata.classify.column import get_classifier
 from govdata.mask.sql import ensure_mask_functions
-from govdata.mask.table import TableMasker
+from govdata.mask.table import TableMasker, personal_identifiers
 from govdata.publish.datasets import PersonalColumn
 from govdata.publish.leak_guard import check_leaks
 from govdata.publish.scan import mask_text_columns, prefilter
@@ -87,7 +87,7 @@ def test_every_planted_remark_is_masked_and_nothing_else_changes(warehouse_conn,
 
 def _passes(conn, texts: list[str], free_text: bool) -> list[bool]:
     """The full scan's pre-filter on each text, as cells of a table (streamed out as the scan streams them)."""
-    from govdata.mask.prefilter import candidate_ids
+    from govdata.mask.prefilter import columns_candidate_ids
 
     conn.execute("drop table if exists publish_work.prefilter_probe")
     conn.execute("create table publish_work.prefilter_probe (_row_id bigint primary key, v text)")
@@ -95,7 +95,7 @@ def _passes(conn, texts: list[str], free_text: bool) -> list[bool]:
         for i, text in enumerate(texts):
             copy.write_row((i, text))
     patterns = prefilter(get_classifier(), free_text)
-    passed = set(candidate_ids(conn, ("publish_work", "prefilter_probe"), "v", "_row_id", patterns))
+    passed = set(columns_candidate_ids(conn, ("publish_work", "prefilter_probe"), "_row_id", {"v": patterns})["v"])
     return [i in passed for i in range(len(texts))]
 
 
@@ -147,7 +147,7 @@ def test_the_prefilter_is_a_superset_of_the_classifiers_own_pre_check(warehouse_
 
     classifier = get_classifier()
     texts = _noisy_texts(4000)
-    identifiers = [m for m in classifier.structured.matchers if m.confirming]
+    identifiers = personal_identifiers(classifier)
     for free_text in (True, False):
         passes = _passes(warehouse_conn, texts, free_text)
         for text, passed in zip(texts, passes, strict=True):
@@ -162,6 +162,38 @@ def test_the_prefilter_is_a_superset_of_the_classifiers_own_pre_check(warehouse_
     # and it is a filter: receipt and case numbers, stock phrases hold no identifier's shape
     assert _passes(warehouse_conn, ["SL2026000001", "案卷号AJ00001234", "已办结", "第12批次"], False) == [False] * 4
     assert _passes(warehouse_conn, ["已办结", "材料齐全，准予受理", "第12批次，案卷号AJ00001234"], True) == [False] * 3
+
+
+def test_a_company_code_is_public_and_not_a_finding(warehouse_conn):
+    """A report number embedding a 统一社会信用代码 (a company's, public) is kept, and never sent to Presidio."""
+    uscc = "914403003PE8MREM9K"
+    masker = _masker()
+    assert any(m.validated_in(uscc) for m in masker.classifier.structured.matchers if m.confirming)
+    assert masker.spans(f"NB2024{uscc}", only_identifiers=True) == []
+    assert _passes(warehouse_conn, [f"NB2024{uscc}", uscc], False) == [False, False]
+
+
+def test_columns_filtered_together_pass_what_each_passes_alone(warehouse_conn):
+    """One COPY for several columns, each with its own patterns: the same cells as a column at a time."""
+    from govdata.mask.prefilter import columns_candidate_ids
+
+    texts = _noisy_texts(600)
+    n = len(texts)
+    rows = [(i, texts[i], texts[-1 - i], None if i % 7 == 0 else texts[(i * 5) % n]) for i in range(n)]
+    warehouse_conn.execute("drop table if exists publish_work.prefilter_columns")
+    warehouse_conn.execute("create table publish_work.prefilter_columns (_row_id bigint, a text, b text, c text)")
+    with warehouse_conn.cursor().copy("copy publish_work.prefilter_columns from stdin") as copy:
+        for row in rows:
+            copy.write_row(row)
+    classifier = get_classifier()
+    wanted = {"a": prefilter(classifier, True), "b": prefilter(classifier, False), "c": prefilter(classifier, True)}
+    relation = ("publish_work", "prefilter_columns")
+    together = columns_candidate_ids(warehouse_conn, relation, "_row_id", wanted)
+    for column, patterns in wanted.items():
+        alone = columns_candidate_ids(warehouse_conn, relation, "_row_id", {column: patterns})[column]
+        assert list(together[column]) == list(alone), column
+        assert 0 < len(alone) < len(rows), column  # a filter: some pass, some not
+    assert not {i for i, *_ in rows if i % 7 == 0} & set(together["c"])  # a null cell never passes
 
 
 def test_the_guard_passes_a_masked_candidate_and_finds_a_planted_raw_value(warehouse_conn, table):

@@ -95,8 +95,12 @@ def dbt_build(select: str | None = None, variables: dict[str, str] | None = None
     selection = ["--select", select, "--indirect-selection", "cautious"] if select else ["--exclude", MATURITY_SELECTOR]
     if variables:
         selection += ["--vars", json.dumps(variables)]
+    # its own target path: the project's target/ holds the manifest the DAG is rendered from and the partial-parse
+    # state of the DAG's profile; a build here (another target, --vars) would make the DAG's build parse it all again
+    target_path = config.local_dir() / "dbt" / "target"
     proc = subprocess.run(
-        [dbt_executable(), "build", "--profiles-dir", ".", "--exclude-resource-type", "unit_test", *selection],
+        [dbt_executable(), "build", "--profiles-dir", ".", "--target-path", str(target_path),
+         "--exclude-resource-type", "unit_test", *selection],
         cwd=dbt_project_dir(), capture_output=True, text=True, env=dbt_environment(),
     )  # fmt: skip
     if proc.returncode != 0:

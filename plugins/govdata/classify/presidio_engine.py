@@ -207,6 +207,9 @@ def build_recognizer(spec: RecognizerSpec) -> EntityRecognizer:
 @lru_cache(maxsize=4)
 def get_analyzer(registry_path: Path | None = None) -> AnalyzerEngine:
     """The analyzer with every registry recognizer, on the blank Chinese pipeline (built once per registry)."""
+    # Presidio logs "Fetching all recognizers" at INFO on every analyze call: 85,000 lines and ~40 s of
+    # Airflow's task logging for one publication of the demo. Its warnings still come through.
+    logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
     spec = load_registry(registry_path)
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
     for entry in spec.recognizers:

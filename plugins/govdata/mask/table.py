@@ -22,6 +22,7 @@ from govdata.mask.values import mask_value
 if TYPE_CHECKING:
     from govdata.classify.column import ColumnClassifier
     from govdata.classify.grading import ColumnClassification
+    from govdata.classify.structured import Matcher
     from govdata.files import FileTable
 
 #: whole: every cell by the entity's rule; spans: free text, detected spans only; identifiers: kept, but
@@ -81,6 +82,18 @@ def plan_columns(classifier: ColumnClassifier, table: FileTable) -> list[ColumnP
     return plans
 
 
+def personal_identifiers(classifier: ColumnClassifier) -> list[Matcher]:
+    """The confirming (validated) identifiers that are personal data: an ID, a phone number, a bank card.
+
+    A 统一社会信用代码 is validated too, but a company's is public and kept: a report number such as
+    NB2024914403003PE8MREM9K that embeds one holds nothing to mask, and is not worth a look by Presidio.
+    """
+    from govdata.classify.grading import is_personal
+
+    rules = classifier.rules
+    return [m for m in classifier.structured.matchers if m.confirming and is_personal(rules, m.spec.entity)]
+
+
 class TableMasker:
     """The classifier's recognizers and one masking policy, applied to cells."""
 
@@ -88,7 +101,7 @@ class TableMasker:
         self.classifier = classifier
         self.policy = policy
         self.threshold = classifier.rules.thresholds.free_text_score
-        self.identifiers = [m for m in classifier.structured.matchers if m.confirming]
+        self.identifiers = personal_identifiers(classifier)
 
     def mask_cell(self, plan: ColumnPlan, text: str) -> str:
         """One cell's text masked by its column's plan; unchanged when there is nothing to mask.

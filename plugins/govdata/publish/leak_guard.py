@@ -26,7 +26,7 @@ from psycopg import sql
 from govdata import config, warehouse
 from govdata.classify.grading import FREE_TEXT, NONE
 from govdata.publish.datasets import PersonalColumn
-from govdata.publish.scan import prefilter, prefiltered_cells
+from govdata.publish.scan import prefilter, prefiltered_columns
 
 #: shortest normalised raw value compared by the join, per entity (shorter ones identify no one); others: 4
 _MIN_LENGTH = {"PERSON": 2, "ADDRESS": 8, "BIRTH_DATE": 8, "GENDER": 99, "NATIONALITY": 99, "ETHNICITY": 99}
@@ -114,9 +114,9 @@ def _recognizer_hits(
     masker = TableMasker(get_classifier(), evidence)
     patterns = prefilter(masker.classifier, free_text=False)
     hits: list[LeakHit] = []
-    for column in columns:
+    for column, batches in prefiltered_columns(conn, relation, dict.fromkeys(columns, patterns)).items():
         found: dict[str, list[str]] = {}
-        for rows in prefiltered_cells(conn, relation, column, patterns):
+        for rows in batches:
             for _row_id, text in rows:
                 for start, end, entity in masker.spans(text, only_identifiers=True):
                     if entity not in public:

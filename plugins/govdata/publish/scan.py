@@ -3,10 +3,12 @@
 Classification samples 100 rows: a remarks column where 2 % of cells hold a phone number can sample clean.
 Before anything is published, each text column is read in full — but not each cell goes through Presidio:
 
-1. the classifier's own pre-check, compiled to one RE2 expression and run over the whole column in Arrow
-   batches (govdata.mask.prefilter: the recognizers' shapes, and for free text the name and address cues, on
-   the cell normalised as the classifier normalises it); only the rows that pass are read back;
-2. the classifier's pre-check in Python (``TableMasker.spans``: validated identifiers, name/address cues);
+1. the classifier's own pre-check, compiled to RE2 and run over every cell in Arrow batches, all the text
+   columns streamed out in one pass (govdata.mask.prefilter: the recognizers' shapes, and for free text the
+   name and address cues, on the cell normalised as the classifier normalises it); only the cells that pass
+   are read back;
+2. the classifier's pre-check in Python (``TableMasker.spans``: validated personal identifiers — a company's
+   统一社会信用代码 is public —, name/address cues);
 3. the Presidio recognizers on what is left, and the spans masked by the policy.
 
 Each filter is a superset of the next step (tests/integration/test_publish_scan.py), so nothing the
@@ -17,6 +19,7 @@ Repeated values (remarks such as 已办结) are looked up once per column.
 from __future__ import annotations
 
 import logging
+from array import array
 from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
@@ -27,7 +30,7 @@ from psycopg import sql
 
 from govdata import warehouse
 from govdata.classify.grading import FREE_TEXT
-from govdata.mask.prefilter import candidate_ids, free_text_patterns, identifier_patterns
+from govdata.mask.prefilter import columns_candidate_ids, free_text_patterns, identifier_patterns
 from govdata.mask.table import ColumnPlan, TableMasker
 
 if TYPE_CHECKING:
@@ -44,16 +47,22 @@ def prefilter(classifier: ColumnClassifier, free_text: bool) -> list[str]:
     return free_text_patterns(classifier) if free_text else identifier_patterns(classifier)
 
 
-def prefiltered_cells(
-    conn: psycopg.Connection, relation: tuple[str, str], column: str, patterns: list[str]
-) -> Iterator[list[tuple[int, str]]]:
-    """Batches of (row id, text) of the cells of a column that pass the pre-filter.
+def prefiltered_columns(
+    conn: psycopg.Connection, relation: tuple[str, str], patterns: dict[str, list[str]]
+) -> dict[str, Iterator[list[tuple[int, str]]]]:
+    """For each column of ``patterns``, batches of (row id, text) of its cells that pass the pre-filter.
 
-    The column is filtered in one streamed pass (``prefilter.candidate_ids``); the passing cells are then read
-    back by key, a batch at a time: memory stays one batch whatever the table's size, and the caller may run
-    other statements on the connection between batches.
+    The columns are filtered together in one streamed pass (``prefilter.columns_candidate_ids``); each column's
+    passing cells are then read back by key, a batch at a time, as the caller iterates: memory stays one batch
+    whatever the table's size, and the caller may run other statements on the connection between batches.
     """
-    ids = candidate_ids(conn, relation, column, ROW_ID, patterns)
+    ids = columns_candidate_ids(conn, relation, ROW_ID, patterns)
+    return {column: _cells(conn, relation, column, ids[column]) for column in patterns}
+
+
+def _cells(
+    conn: psycopg.Connection, relation: tuple[str, str], column: str, ids: array[int]
+) -> Iterator[list[tuple[int, str]]]:
     query = sql.SQL("select {id}, {c}::text from {t} where {id} = any(%s) order by {id}").format(
         id=sql.Identifier(ROW_ID), c=sql.Identifier(column), t=warehouse.qualified(*relation)
     )
@@ -78,13 +87,13 @@ def mask_text_columns(
     target = warehouse.qualified(*relation)
     changed: Counter[str] = Counter()
     conn.execute("create temporary table if not exists _scan_changes (row_id bigint, value text)")
-    for column in columns:
+    batches = prefiltered_columns(conn, relation, {c: prefilter(masker.classifier, c in free_text) for c in columns})
+    for column, column_batches in batches.items():
         plan = ColumnPlan(column, 0, "spans" if column in free_text else "identifiers", FREE_TEXT)
         cell = lru_cache(maxsize=65536)(lambda text, plan=plan: masker.mask_cell(plan, text))
         conn.execute("truncate _scan_changes")
         candidates = 0
-        patterns = prefilter(masker.classifier, column in free_text)
-        for rows in prefiltered_cells(conn, relation, column, patterns):
+        for rows in column_batches:
             candidates += len(rows)
             updates = [(row_id, masked) for row_id, text in rows if (masked := cell(text)) != text]
             if updates:
