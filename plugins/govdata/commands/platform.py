@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -310,18 +312,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     _say("govdata — 公共数据治理 main job")
     start_database()
     start_mail_server()
-    if args.demo:
-        build_demo_if_needed(rebuild=args.rebuild_demo, scale=args.scale)
-    migrate_airflow()
-    prepare_dbt()
+    # Airflow's metadata DB and the dbt manifest are made by subprocesses that need neither the demo nor each
+    # other: they run while the demo is built (~7 s of a fresh `make run` saved on two cores)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="govdata-prepare") as pool:
+        prepared = [pool.submit(migrate_airflow), pool.submit(prepare_dbt)]
+        if args.demo:
+            build_demo_if_needed(rebuild=args.rebuild_demo, scale=args.scale)
+        for job in prepared:
+            job.result()
     logical_date = _today_midnight()
     started = time.time()
     ok = run_dags(MAIN_JOB_DAGS, logical_date)
-    print_summary(mail_since=started)
+    print_summary(mail_since=started, sync_skipped=_skip_reason(_logs_dir() / "sync_catalog.log"))
     return 0 if ok else 1
 
 
-def print_summary(mail_since: float = 0) -> None:
+def _skip_reason(log_file: Path) -> str | None:
+    """Why the DAG whose log this is was skipped this run (Airflow's "Skipping task" line), else None."""
+    text = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
+    if not re.search(r"^GOVDATA_DAG_STATE \S+ skipped ", text, re.MULTILINE):
+        return None
+    reasons = re.findall(r'Skipping task\.\s.*?reason="((?:[^"\\]|\\.)*)"', text)
+    return reasons[-1] if reasons else "its log says why"
+
+
+def print_summary(mail_since: float = 0, sync_skipped: str | None = None) -> None:
     """What was crawled, where the results are, what was mailed, and how to see the runs in the Airflow UI."""
     from govdata.crawl.report import format_summary, run_summary
 
@@ -363,17 +378,21 @@ def print_summary(mail_since: float = 0) -> None:
     except Exception as exc:  # nothing published yet; the rest of the summary still stands
         _say(f"  not available: {exc}")
     _say("\n元数据同步 OpenMetadata:")
-    try:
-        import warnings
+    if sync_skipped is not None:
+        # what the DAG said: asking Airflow for the connection again costs ~5 s of its start-up
+        _say(f"  not synced (sync_catalog skipped): {sync_skipped}")
+    else:
+        try:
+            import warnings
 
-        from govdata.catalog_sync.run import summary_line
+            from govdata.catalog_sync.run import summary_line
 
-        with warnings.catch_warnings():  # the SDK's pydantic models warn at import; not the user's concern
-            warnings.simplefilter("ignore", UserWarning)
-            line = summary_line()
-        _say(f"  {line}")
-    except Exception as exc:  # Airflow's connections unreadable: the rest of the summary still stands
-        _say(f"  not available: {exc}")
+            with warnings.catch_warnings():  # the SDK's pydantic models warn at import; not the user's concern
+                warnings.simplefilter("ignore", UserWarning)
+                line = summary_line()
+            _say(f"  {line}")
+        except Exception as exc:  # Airflow's connections unreadable: the rest of the summary still stands
+            _say(f"  not available: {exc}")
     _say("\n成熟度 maturity (PDMM):")
     try:
         from govdata.maturity.run import period_of_run, summary_lines
