@@ -61,14 +61,21 @@ def test_killing_govdata_run_fails_the_dag_run_and_stops_its_child(demo, airflow
             parent.kill()
         for pid in _children(f"run_dag crawl_departments classify_fields {DAY}"):
             os.kill(pid, 9)
+    from govdata import config
+
+    log_file = config.local_dir() / "logs" / "crawl_departments.log"
+    # the clean-up process (a fresh one, started by the interrupted child) says what it closed when it is done
+    _wait(
+        lambda: "GOVDATA_DAG_STATE interrupted:" in log_file.read_text(errors="replace"),
+        60,
+        "the clean-up to report the runs it closed",
+    )
     with create_session() as session:
         run = session.scalars(
             select(DagRun).where(DagRun.dag_id == "crawl_departments", DagRun.logical_date == day)
         ).one()
         states = {str(ti.state) for ti in run.get_task_instances(session=session)}
-        from govdata import config
-
-        log = (config.local_dir() / "logs" / "crawl_departments.log").read_text(errors="replace")
+        log = log_file.read_text(errors="replace")
         lines = [line[:300] for line in log.splitlines() if "GOVDATA_DAG_STATE" in line or "rror" in line]
         assert str(run.state) == "failed", "\n".join(lines)
         assert "GOVDATA_DAG_STATE interrupted" in log, "\n".join(lines)
