@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -183,11 +182,12 @@ def _tail(path: Path, lines: int = 25) -> str:
     return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
-def run_dags(dag_ids: list[str] | tuple[str, ...], logical_date: datetime) -> bool:
+def run_dags(dag_ids: list[str] | tuple[str, ...], logical_date: datetime) -> tuple[bool, dict[str, str]]:
     """Run DAGs one after the other in one Airflow process, each logging to .local/logs/<dag>.log.
 
     Airflow, the DAG files and the in-process execution API start once for all of them. Prints each
-    DAG's outcome and time as it finishes; True when every run succeeded.
+    DAG's outcome and time as it finishes; returns whether every run succeeded (or was skipped), and
+    each finished DAG's state.
     """
     from govdata.airflow_env import airflow_environment
 
@@ -215,7 +215,7 @@ def run_dags(dag_ids: list[str] | tuple[str, ...], logical_date: datetime) -> bo
     for dag_id in dag_ids:
         if states.get(dag_id) not in fine:
             _report_failure(dag_id, logs / f"{dag_id}.log", states.get(dag_id))
-    return child.returncode == 0 and all(states.get(d) in fine for d in dag_ids)
+    return child.returncode == 0 and all(states.get(d) in fine for d in dag_ids), states
 
 
 def _report_progress(words: list[str], started: float) -> dict[str, str]:
@@ -322,21 +322,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             job.result()
     logical_date = _today_midnight()
     started = time.time()
-    ok = run_dags(MAIN_JOB_DAGS, logical_date)
-    print_summary(mail_since=started, sync_skipped=_skip_reason(_logs_dir() / "sync_catalog.log"))
+    ok, states = run_dags(MAIN_JOB_DAGS, logical_date)
+    print_summary(mail_since=started, sync_skipped=states.get("sync_catalog") == "skipped")
     return 0 if ok else 1
 
 
-def _skip_reason(log_file: Path) -> str | None:
-    """Why the DAG whose log this is was skipped this run (Airflow's "Skipping task" line), else None."""
-    text = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
-    if not re.search(r"^GOVDATA_DAG_STATE \S+ skipped ", text, re.MULTILINE):
-        return None
-    reasons = re.findall(r'Skipping task\.\s.*?reason="((?:[^"\\]|\\.)*)"', text)
-    return reasons[-1] if reasons else "its log says why"
-
-
-def print_summary(mail_since: float = 0, sync_skipped: str | None = None) -> None:
+def print_summary(mail_since: float = 0, sync_skipped: bool = False) -> None:
     """What was crawled, where the results are, what was mailed, and how to see the runs in the Airflow UI."""
     from govdata.crawl.report import format_summary, run_summary
 
@@ -378,9 +369,12 @@ def print_summary(mail_since: float = 0, sync_skipped: str | None = None) -> Non
     except Exception as exc:  # nothing published yet; the rest of the summary still stands
         _say(f"  not available: {exc}")
     _say("\n元数据同步 OpenMetadata:")
-    if sync_skipped is not None:
-        # what the DAG said: asking Airflow for the connection again costs ~5 s of its start-up
-        _say(f"  not synced (sync_catalog skipped): {sync_skipped}")
+    if sync_skipped:
+        # the DAG has just said so: asking Airflow for the connection again would cost ~5 s of its start-up
+        from govdata.catalog_sync.connection import HOW_TO_CONFIGURE
+
+        _say(f"  not synced (sync_catalog skipped; its log says why: {_logs_dir() / 'sync_catalog.log'}). "
+             f"{HOW_TO_CONFIGURE}")  # fmt: skip
     else:
         try:
             import warnings
