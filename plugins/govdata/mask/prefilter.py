@@ -12,11 +12,12 @@ identifiers of ``TableMasker.spans``) would accept — a superset, never a guess
   as ASCII, and every space or dash between two digits removed (Python removes only those inside digit groups;
   removing more keeps every match of a boundary-free pattern).
 
-The column leaves PostgreSQL once, as COPY text, in batches parsed by Arrow; the patterns run as one RE2
-alternation over each batch (pyarrow.compute): ~1 s for a million remarks, where the same patterns as
-PostgreSQL regular expressions took ~13 s. Only the row ids that pass are kept; their texts are read back by
-key. A case number such as AJ00001234 or a receipt number SL2026000001 matches no identifier's shape and never
-reaches Python. tests/integration/test_publish_scan.py checks the superset on generated text.
+The text columns of a table leave PostgreSQL together, once, as COPY text, in batches parsed by Arrow; each
+pattern runs in RE2 over each batch (pyarrow.compute) and the results are or-ed: ~1 s for a million remarks,
+where the same patterns as PostgreSQL regular expressions took ~13 s. Only the row ids that pass are kept;
+their texts are read back by key. A case number such as AJ00001234 or a receipt number SL2026000001 matches no
+identifier's shape and never reaches Python. tests/integration/test_publish_scan.py checks the superset on
+generated text.
 """
 
 from __future__ import annotations
