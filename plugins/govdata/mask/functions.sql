@@ -102,9 +102,10 @@ begin
 end
 $$;
 
--- The classifier's compound surnames (欧阳, 司马 …): installed from classify/data/surnames.txt.
+-- The classifier's compound surnames (欧阳, 司马 …): installed from classify/data/surnames.txt. Not STRICT, so it
+-- is inlined and the constant array hashed (~0.2 µs a call instead of ~1.6).
 create or replace function mask.is_compound_surname(v text) returns boolean
-language sql immutable strict parallel safe as $$
+language sql immutable parallel safe as $$
     select v = any (__COMPOUND_SURNAMES__::text[])
 $$;
 

@@ -14,6 +14,7 @@ written, since it holds no value.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from pathlib import Path
 
@@ -88,9 +89,79 @@ def column_expression(entity: str, column: sql.Composable, policy: config.MaskPo
     masked = _rule_call(rule, text)
     if not _may_return_input(rule):
         masked = sql.SQL("mask.unless_unchanged({}, {})").format(masked, text)
+    fast = _fast_path(rule, sql.SQL("{}::text").format(column))
+    shortcut = sql.SQL("when {} then {} ").format(*fast) if fast else sql.SQL("")
     return sql.SQL(
-        "case when {c} is null then null when mask.is_null_token({c}::text) then {c}::text else {m} end"
-    ).format(c=column, m=masked)
+        "case when {c} is null then null when mask.is_null_token({c}::text) then {c}::text {f}else {m} end"
+    ).format(c=column, f=shortcut, m=masked)
+
+
+#: what a plain number (a mobile, a bank card) looks like: no spaces, dashes, full-width digits or +86/0086 prefix
+_PLAIN_DIGITS = "^[1-9][0-9]{3,}$"
+#: what a plain Chinese name looks like: two or more CJK ideographs, no spaces or separators (·)
+_PLAIN_NAME = "^[\\u4e00-\\u9fff]{2,}$"
+
+
+def _fast_path(rule: config.MaskRule, v: sql.Composable) -> tuple[sql.Composable, sql.Composable] | None:
+    """(test, expression): the rule on the common, already clean shape of a value, in plain SQL string functions.
+
+    The ``mask.*`` functions normalise first (full-width, spaces, dashes, a country code) and are PL/pgSQL: ~5 µs a
+    cell. A value that needs none of that (13812345678, 张三) is masked here in ~0.5 µs, to the same result (the
+    test excludes every case the normalisation would change; tests/integration/test_mask_sql.py compares both
+    with the Python masks). The result always holds a star, so it never equals its input.
+    """
+    match rule:
+        case config.KeepEndsRule(first=first, last=last):
+            n = sql.SQL("length({})").format(v)
+            expression = sql.SQL(
+                "case when {n} - {f} - {l} < greatest(1, ({n} + 2) / 3) then left({v}, 1) || repeat('*', {n} - 1)"
+                " else left({v}, {f}) || repeat('*', {n} - {f} - {l}) || right({v}, {l}) end"
+            ).format(n=n, v=v, f=sql.Literal(first), l=sql.Literal(last))
+            return sql.SQL("{} ~ {}").format(v, sql.Literal(_PLAIN_DIGITS)), expression
+        case config.PersonNameRule():
+            expression = sql.SQL(
+                "case when length({v}) > 2 and mask.is_compound_surname(left({v}, 2))"
+                " then left({v}, 2) || repeat('*', length({v}) - 2) else left({v}, 1) || repeat('*', length({v}) - 1)"
+                " end"
+            ).format(v=v)
+            return sql.SQL("{} ~ {}").format(v, sql.Literal(_PLAIN_NAME)), expression
+    return None
+
+
+def lookup_table(
+    conn: psycopg.Connection, relation: tuple[str, str], column: str, entity: str, policy: config.MaskPolicy
+) -> sql.Identifier:
+    """The map (value text primary key, masked text) of a column's distinct values masked by a parser rule.
+
+    A temporary table (private to this session, never in a shared schema), analysed for the join that reads it;
+    ``drop_lookups`` removes it once the statement that reads it has run. Join it on ``value = <column>::text``:
+    every distinct non-null value of the column has its row.
+    """
+    from govdata.mask.workers import map_values
+
+    table = sql.Identifier(f"{_LOOKUP_PREFIX}{next(_lookup_counter)}")
+    conn.execute(sql.SQL("create temporary table {} (value text primary key, masked text)").format(table))
+    src = sql.Identifier(column)
+    values = conn.execute(
+        sql.SQL("select distinct {c}::text from {r} where {c} is not null").format(
+            c=src, r=warehouse.qualified(*relation)
+        )
+    )
+    distinct = [value for (value,) in values]
+    masked = map_values(functools.partial(_masked_value, entity, policy), distinct)
+    with conn.cursor().copy(sql.SQL("copy {} (value, masked) from stdin").format(table)) as copy:
+        for row in zip(distinct, masked, strict=True):
+            copy.write_row(row)
+    conn.execute(sql.SQL("analyze {}").format(table))
+    return table
+
+
+def _masked_value(entity: str, policy: config.MaskPolicy, value: str) -> str | None:
+    """One distinct value of a lookup masked (a null-like token kept as written: it holds no value)."""
+    from govdata.classify.column import as_text
+    from govdata.mask.values import mask_value
+
+    return value if as_text(value) is None else mask_value(entity, value, policy)
 
 
 def lookup_expression(
@@ -102,30 +173,13 @@ def lookup_expression(
     *,
     alias: str | None = None,
 ) -> sql.Composable:
-    """A column masked by a rule of the Python parsers: its distinct values masked once, looked up per row.
+    """A column masked by a rule of the Python parsers, as one expression: its ``lookup_table`` read per row.
 
-    The map of raw → masked values is a temporary table (private to this session, never in a shared schema),
-    indexed for the lookup; ``drop_lookups`` removes it once the statement that reads it has run. The
-    expression refers to the column as ``<alias>.<column>`` (or unqualified when alias is None).
+    The expression refers to the column as ``<alias>.<column>`` (or unqualified when alias is None). A query over
+    many rows reads the map faster through a join (build.build_candidate does).
     """
-    from govdata.classify.column import as_text
-    from govdata.mask.values import mask_value
-
-    name = f"{_LOOKUP_PREFIX}{next(_lookup_counter)}"
-    table = sql.Identifier(name)
-    conn.execute(sql.SQL("create temporary table {} (value text primary key, masked text)").format(table))
-    src = sql.Identifier(column)
-    values = conn.execute(
-        sql.SQL("select distinct {c}::text from {r} where {c} is not null").format(
-            c=src, r=warehouse.qualified(*relation)
-        )
-    )
-    with conn.cursor().copy(sql.SQL("copy {} (value, masked) from stdin").format(table)) as copy:
-        for (value,) in values:
-            masked = value if as_text(value) is None else mask_value(entity, value, policy)
-            copy.write_row((value, masked))
-    conn.execute(sql.SQL("analyze {}").format(table))
-    ref = sql.Identifier(alias, column) if alias else src
+    table = lookup_table(conn, relation, column, entity, policy)
+    ref = sql.Identifier(alias, column) if alias else sql.Identifier(column)
     return sql.SQL("(select m.masked from {} as m where m.value = {}::text)").format(table, ref)
 
 
@@ -137,19 +191,6 @@ def drop_lookups(conn: psycopg.Connection) -> None:
     ).fetchall()
     for (name,) in rows:
         conn.execute(sql.SQL("drop table if exists {}").format(sql.Identifier(name)))
-
-
-def mask_expression(
-    conn: psycopg.Connection,
-    relation: tuple[str, str],
-    column: str,
-    entity: str,
-    policy: config.MaskPolicy,
-) -> sql.Composable:
-    """One column of ``relation`` masked as ``entity``: a SQL expression, or a lookup for parser rules."""
-    if needs_lookup(entity, policy):
-        return lookup_expression(conn, relation, column, entity, policy)
-    return column_expression(entity, sql.Identifier(column), policy)
 
 
 def normalize_expression(value: sql.Composable) -> sql.Composable:
