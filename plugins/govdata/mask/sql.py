@@ -129,18 +129,25 @@ def _fast_path(rule: config.MaskRule, v: sql.Composable) -> tuple[sql.Composable
 
 
 def lookup_table(
-    conn: psycopg.Connection, relation: tuple[str, str], column: str, entity: str, policy: config.MaskPolicy
+    conn: psycopg.Connection,
+    relation: tuple[str, str],
+    column: str,
+    entity: str,
+    policy: config.MaskPolicy,
+    *,
+    indexed: bool = False,
 ) -> sql.Identifier:
-    """The map (value text primary key, masked text) of a column's distinct values masked by a parser rule.
+    """The map (value, masked) of a column's distinct values masked by a parser rule, one row per value.
 
     A temporary table (private to this session, never in a shared schema), analysed for the join that reads it;
     ``drop_lookups`` removes it once the statement that reads it has run. Join it on ``value = <column>::text``:
-    every distinct non-null value of the column has its row.
+    every distinct non-null value of the column has its row. A hash join needs no index (loading 250k addresses
+    into an indexed map took 1.4 s, 0.2 s without); ``indexed`` adds one for lookups row by row.
     """
     from govdata.mask.workers import map_values
 
     table = sql.Identifier(f"{_LOOKUP_PREFIX}{next(_lookup_counter)}")
-    conn.execute(sql.SQL("create temporary table {} (value text primary key, masked text)").format(table))
+    conn.execute(sql.SQL("create temporary table {} (value text not null, masked text)").format(table))
     src = sql.Identifier(column)
     values = conn.execute(
         sql.SQL("select distinct {c}::text from {r} where {c} is not null").format(
@@ -152,6 +159,8 @@ def lookup_table(
     with conn.cursor().copy(sql.SQL("copy {} (value, masked) from stdin").format(table)) as copy:
         for row in zip(distinct, masked, strict=True):
             copy.write_row(row)
+    if indexed:
+        conn.execute(sql.SQL("create unique index on {} (value)").format(table))
     conn.execute(sql.SQL("analyze {}").format(table))
     return table
 
@@ -178,7 +187,7 @@ def lookup_expression(
     The expression refers to the column as ``<alias>.<column>`` (or unqualified when alias is None). A query over
     many rows reads the map faster through a join (build.build_candidate does).
     """
-    table = lookup_table(conn, relation, column, entity, policy)
+    table = lookup_table(conn, relation, column, entity, policy, indexed=True)
     ref = sql.Identifier(alias, column) if alias else sql.Identifier(column)
     return sql.SQL("(select m.masked from {} as m where m.value = {}::text)").format(table, ref)
 
