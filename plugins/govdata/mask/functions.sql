@@ -69,17 +69,20 @@ language sql immutable parallel safe as $$
     select regexp_replace(mask.half_width(v), '[' || mask.whitespace() || '-]', '', 'g')
 $$;
 
+-- The first and last characters of an already normalised identifier kept, at least a third starred. Plain SQL,
+-- inlined: mask.sql's column expressions call it directly on a value that needs no normalising (13812345678).
+create or replace function mask.ends_kept(x text, keep_first integer, keep_last integer) returns text
+language sql immutable parallel safe as $$
+    select case when length(x) - keep_first - keep_last < greatest(1, (length(x) + 2) / 3)
+                then mask.redact(x, case when length(x) >= 4 then 1 else 0 end)
+                else left(x, keep_first) || repeat('*', length(x) - keep_first - keep_last) || right(x, keep_last) end
+$$;
+
 -- The first and last characters of an identifier kept, at least a third starred (values.keep_ends).
 create or replace function mask.keep_ends(v text, keep_first integer, keep_last integer) returns text
 language plpgsql immutable strict parallel safe as $$
-declare
-    x text := regexp_replace(mask.identifier(v), '^(?:\+|00)86(?=1[0-9]{10}$)', '');
-    n integer := length(x);
 begin
-    if n - keep_first - keep_last < greatest(1, (n + 2) / 3) then
-        return mask.redact(x, case when n >= 4 then 1 else 0 end);
-    end if;
-    return left(x, keep_first) || repeat('*', n - keep_first - keep_last) || right(x, keep_last);
+    return mask.ends_kept(regexp_replace(mask.identifier(v), '^(?:\+|00)86(?=1[0-9]{10}$)', ''), keep_first, keep_last);
 end
 $$;
 
@@ -109,21 +112,26 @@ language sql immutable parallel safe as $$
     select v = any (__COMPOUND_SURNAMES__::text[])
 $$;
 
+-- The surname of a name of two or more characters without spaces or separators kept, the rest starred. Plain SQL,
+-- inlined: mask.sql's column expressions call it directly on a plain name (张三).
+create or replace function mask.surname_kept(x text) returns text
+language sql immutable parallel safe as $$
+    select case when length(x) > 2 and mask.is_compound_surname(left(x, 2))
+                then left(x, 2) || repeat('*', length(x) - 2) else left(x, 1) || repeat('*', length(x) - 1) end
+$$;
+
 -- A name's surname kept and its given name starred: 张三 → 张*, 欧阳娜娜 → 欧阳** (values.person_name).
 create or replace function mask.person_name(v text) returns text
 language plpgsql immutable strict parallel safe as $$
 declare
     x text := regexp_replace(v, '[' || mask.whitespace() || ']', '', 'g');
-    n integer := length(x);
 begin
-    if n <= 1 then
+    if length(x) <= 1 then
         return mask.redact(x);
     elsif x ~ '[·•.．]' then
         return left(x, 1) || regexp_replace(substr(x, 2), '[^·•.．]', '*', 'g');
-    elsif n > 2 and mask.is_compound_surname(left(x, 2)) then
-        return left(x, 2) || repeat('*', n - 2);
     end if;
-    return left(x, 1) || repeat('*', n - 1);
+    return mask.surname_kept(x);
 end
 $$;
 

@@ -124,27 +124,18 @@ class _Lookup:
 
 
 def _masked(
-    conn: psycopg.Connection,
-    relation: tuple[str, str],
-    alias: str,
-    column: str,
-    entity: str,
-    policy: config.MaskPolicy,
-    *,
-    join: bool = False,
+    conn: psycopg.Connection, spec: DatasetSpec, column: str, entity: str, policy: config.MaskPolicy
 ) -> sql.Composable | _Lookup:
-    """A column masked as an entity: a ``mask.*`` expression, or a lookup of its distinct values (parser rules).
+    """A source column masked as an entity: a ``mask.*`` expression, or the map of its distinct values to join.
 
-    With ``join`` a lookup is returned as its map, for the caller to join (a hash join reads a million rows in
-    ~0.3 s where a subquery per row takes ~2 s); else as an expression.
+    Parser rules (address, organisation) give the map: the candidate's query joins it (a hash join reads a million
+    rows in ~0.3 s, a subquery per row ~2 s).
     """
-    from govdata.mask.sql import column_expression, lookup_expression, lookup_table, needs_lookup
+    from govdata.mask.sql import column_expression, lookup_table, needs_lookup
 
     if needs_lookup(entity, policy):
-        if join:
-            return _Lookup(lookup_table(conn, relation, column, entity, policy))
-        return lookup_expression(conn, relation, column, entity, policy, alias=alias)
-    return column_expression(entity, sql.Identifier(alias, column), policy)
+        return _Lookup(lookup_table(conn, spec.input_relation, column, entity, policy))
+    return column_expression(entity, sql.Identifier(_SOURCE, column), policy)
 
 
 def _expression(
@@ -154,11 +145,10 @@ def _expression(
     from govdata.mask.sql import normalize_expression
 
     col = sql.Identifier(_SOURCE, t.column.name)
-    source = spec.input_relation
     if t.action == "keep" or t.action == "spans":
         return col
     if t.action == "mask":
-        return _masked(conn, source, _SOURCE, t.column.name, t.entity, policy, join=True)
+        return _masked(conn, spec, t.column.name, t.entity, policy)
     if t.action == "pseudonym":
         if pseudonym_key is None:
             raise ValueError("pseudonym without a key")
@@ -172,8 +162,8 @@ def _expression(
             return sql.SQL("extract(year from {})::int::text").format(col)
         year = config.BirthDateRule(method="birth_date", output="year")
         return _masked(
-            conn, source, _SOURCE, t.column.name, "BIRTH_DATE",
-            policy.model_copy(update={"entities": {**policy.entities, "BIRTH_DATE": year}}), join=True,
+            conn, spec, t.column.name, "BIRTH_DATE",
+            policy.model_copy(update={"entities": {**policy.entities, "BIRTH_DATE": year}}),
         )  # fmt: skip
     if kind == "age":
         if t.column.pg_type in _NUMBER_TYPES:
@@ -181,7 +171,7 @@ def _expression(
                 c=col
             )
         return sql.SQL("null::text")  # an age that is not a number cannot be banded: withheld
-    return _masked(conn, source, _SOURCE, t.column.name, "ADDRESS", _policy_with_address(policy, "district"), join=True)
+    return _masked(conn, spec, t.column.name, "ADDRESS", _policy_with_address(policy, "district"))
 
 
 _TARGET = "t"  # the alias of the candidate in its UPDATEs
@@ -189,6 +179,8 @@ _TARGET = "t"  # the alias of the candidate in its UPDATEs
 
 def _level2(conn: psycopg.Connection, candidate: Candidate, t: Treatment, policy: config.MaskPolicy) -> sql.Composable:
     """Level-2 generalisation of a level-1 value already in the candidate (SET col = this)."""
+    from govdata.mask.sql import lookup_expression
+
     col = sql.Identifier(_TARGET, t.column.name)
     kind = _generalisable(t)
     if kind == "birth_date":
@@ -200,11 +192,10 @@ def _level2(conn: psycopg.Connection, candidate: Candidate, t: Treatment, policy
             "case when {c} ~ '^\\d+-\\d+$' then (split_part({c}, '-', 1)::int / 10 * 10)::text || '-'"
             " || (split_part({c}, '-', 1)::int / 10 * 10 + 9)::text else {c} end"
         ).format(c=col)
-    masked = _masked(
-        conn, candidate.relation, _TARGET, t.column.name, "ADDRESS", _policy_with_address(policy, "prefecture")
+    # rare (only when groups are still smaller than k): a lookup per row, the map indexed
+    return lookup_expression(
+        conn, candidate.relation, t.column.name, "ADDRESS", _policy_with_address(policy, "prefecture"), alias=_TARGET
     )
-    assert not isinstance(masked, _Lookup)  # asked for an expression
-    return masked
 
 
 @dataclass
